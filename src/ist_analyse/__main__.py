@@ -1,0 +1,5 @@
+"""``python -m ist_analyse`` runs the CLI."""
+
+from ist_analyse.cli import main
+
+main()

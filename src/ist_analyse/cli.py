@@ -1,0 +1,206 @@
+"""The ``ist-analyse`` command line: parse, call one library verb, render, set the exit code.
+
+Kept thin and fast to start: pandas and pm4py are imported inside the commands, so
+``ist-analyse --help`` answers at once. Errors in the user's input or configuration are one
+short message on stderr and exit code 2; anything else is a bug (exit 1, traceback with --debug).
+"""
+
+import functools
+import inspect
+import json
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ist_analyse import __version__
+
+app = typer.Typer(
+    name="ist-analyse",
+    help="Ist-Analyse of authority workflows: import exports, find where applications wait, "
+    "check against the target process, compare before and after a change.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+_state = {"debug": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"ist-analyse {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    version: Annotated[bool | None, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print the version.")] = None,
+) -> None:
+    _state["debug"] = debug
+
+
+# ---- the import options every analysis command shares -------------------------------------
+
+_IMPORT_OPTIONS: dict[str, tuple[Any, Any]] = {
+    "fmt": (str | None, typer.Option("--format", help="Force the reader: csv, excel, xes, "
+                                     "parquet, postgresql, duckdb (default: from the file).")),
+    "sep": (str | None, typer.Option("--sep", help="CSV separator (default: detect ; , tab).")),
+    "encoding": (str | None, typer.Option("--encoding", help="CSV encoding (default: detect "
+                                          "UTF-8, UTF-8 with BOM, cp1252).")),
+    "decimal": (str | None, typer.Option("--decimal", help="Decimal separator of numbers in a "
+                                         "CSV (default: ',' with ';' separator).")),
+    "date_format": (str | None, typer.Option(
+        "--date-format", help="Timestamp format, e.g. 'TT.MM.JJJJ HH:MM' or '%d.%m.%Y %H:%M' "
+        "(default: German and ISO formats, day first).")),
+    "timezone": (str, typer.Option("--timezone", help="Time zone of local timestamps.")),
+    "sheet": (str | None, typer.Option("--sheet", help="Excel sheet name or number.")),
+    "table": (str | None, typer.Option("--table", help="Database table ([schema.]name).")),
+    "query": (str | None, typer.Option("--query", help="Database SELECT query.")),
+    "mapping": (Path | None, typer.Option("--mapping", help="Mapping file (TOML): column "
+                                          "names, CSV dialect, staff roles, privacy lists.")),
+    "case_col": (str | None, typer.Option("--case-col", help="Column with the case id.")),
+    "activity_col": (str | None, typer.Option("--activity-col", help="Column with the "
+                                              "activity.")),
+    "timestamp_col": (str | None, typer.Option("--timestamp-col", help="Column with the "
+                                               "(completion) timestamp.")),
+    "start_col": (str | None, typer.Option("--start-col", help="Column with the start time.")),
+    "resource_col": (str | None, typer.Option("--resource-col", help="Column with the staff "
+                                              "id.")),
+    "role_col": (str | None, typer.Option("--role-col", help="Column with the role or team.")),
+    "end_activity": (list[str] | None, typer.Option(
+        "--end-activity", help="Activity that closes a case (repeatable); cases without one "
+        "are open.")),
+    "skip_bad_rows": (bool, typer.Option("--skip-bad-rows", help="Leave out unreadable rows "
+                                         "(counted and listed) instead of stopping.")),
+    "no_pseudonymize": (bool, typer.Option(
+        "--no-pseudonymize", help="Keep case and staff ids as in the source (default: keyed "
+        "pseudonyms).")),
+    "keep_person_columns": (bool, typer.Option(
+        "--keep-person-columns", help="Keep columns that identify persons (names, birth "
+        "dates, addresses, AZR numbers; default: dropped).")),
+    "key_file": (Path | None, typer.Option("--key-file", help="Pseudonym key file (default: "
+                                           "~/.config/ist-analyse/pseudonym.key).")),
+}
+_IMPORT_DEFAULTS: dict[str, Any] = {name: None for name in _IMPORT_OPTIONS}
+_IMPORT_DEFAULTS.update(timezone="Europe/Berlin", skip_bad_rows=False, no_pseudonymize=False,
+                        keep_person_columns=False)
+
+
+def import_options(func: Any) -> Any:
+    """Add the shared import options to a command; it receives them as ``opts``."""
+    sig = inspect.signature(func)
+    params = [p for p in sig.parameters.values() if p.name != "opts"]
+    annotations = {k: v for k, v in func.__annotations__.items() if k != "opts"}
+    for name, (typ, option) in _IMPORT_OPTIONS.items():
+        ann = Annotated[typ, option]
+        params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY,
+                                        default=_IMPORT_DEFAULTS[name], annotation=ann))
+        annotations[name] = ann
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        values = {name: kwargs.pop(name) for name in _IMPORT_OPTIONS}
+        kwargs["opts"] = _build_options(values)
+        return func(*args, **kwargs)
+
+    wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = annotations
+    del wrapper.__wrapped__  # typer must see the new signature, not the original
+    return wrapper
+
+
+def _build_options(v: dict[str, Any]) -> Any:
+    from ist_analyse.config import ImportOptions
+
+    columns = {role: v[f"{role.split('_')[0]}_col"] for role in
+               ("case_id", "activity", "timestamp", "start_time", "resource", "role")
+               if v.get(f"{role.split('_')[0]}_col")}
+    return ImportOptions(
+        format=v["fmt"], sep=v["sep"], encoding=v["encoding"], decimal=v["decimal"],
+        date_format=v["date_format"], timezone=v["timezone"], sheet=v["sheet"],
+        table=v["table"], query=v["query"], mapping_file=v["mapping"], columns=columns,
+        end_activities=tuple(v["end_activity"] or ()), skip_bad_rows=v["skip_bad_rows"],
+        pseudonymize=not v["no_pseudonymize"],
+        drop_person_columns=not v["keep_person_columns"], key_file=v["key_file"])
+
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+LogArg = Annotated[str, typer.Argument(help="Event log: CSV, Excel, XES(.gz), Parquet, DuckDB "
+                                       "file, or a postgresql:// URL.", metavar="LOG")]
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+# ---- commands -----------------------------------------------------------------------------
+
+@app.command("inspect")
+@import_options
+def inspect_cmd(log: LogArg, as_json: JsonOpt = False, opts: Any = None) -> None:
+    """Summarise an event log: cases, events, activities, period, open cases, data quality."""
+    from ist_analyse.inspection import inspect_log
+    from ist_analyse.render import render_inspection
+
+    result = inspect_log(log, opts)
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        render_inspection(result)
+
+
+@app.command("import")
+@import_options
+def import_cmd(
+    log: LogArg,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Parquet file to write.")],
+    as_json: JsonOpt = False,
+    opts: Any = None,
+) -> None:
+    """Read an export once, protect it, and save the canonical log as Parquet."""
+    from ist_analyse.io.export import import_log
+
+    result = import_log(log, output, opts)
+    rep = result.report
+    if as_json:
+        _print_json({"output": str(output), **rep.to_dict()})
+    else:
+        print(f"{output}: {rep.rows} rows from {rep.events_read} {rep.row_label}s of "
+              f"{rep.source}", file=sys.stderr)
+        if rep.dropped_rows:
+            print(f"  {rep.dropped_rows} unreadable {rep.row_label}s skipped", file=sys.stderr)
+        if rep.dropped_columns:
+            print(f"  person columns dropped: {', '.join(rep.dropped_columns)}",
+                  file=sys.stderr)
+
+
+# ---- entry point --------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: map library errors to exit code 2, bugs to exit code 1.
+
+    Usage errors (unknown option, missing argument) are the command-line parser's: exit code 2.
+    """
+    from ist_analyse.errors import IstAnalyseError
+
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        app(args=argv, prog_name="ist-analyse")
+    except IstAnalyseError as err:
+        if debug:
+            traceback.print_exc()
+        print(f"ist-analyse: {err}", file=sys.stderr)
+        sys.exit(2)
+    except Exception as exc:  # a bug: say so, in one line unless --debug
+        if debug:
+            traceback.print_exc()
+        else:
+            print(f"ist-analyse: internal error: {type(exc).__name__}: {exc} "
+                  "(run with --debug for the traceback, and please report it)", file=sys.stderr)
+        sys.exit(1)

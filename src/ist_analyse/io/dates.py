@@ -1,0 +1,175 @@
+"""Timestamps from text, German first, never guessed value by value.
+
+pandas' ``format="mixed"`` (what pm4py uses) reads ``03.04.2024`` as 4 March and ``13.04.2024``
+as 13 April in the same column. Here every value is parsed with an explicit format from a short
+list of unambiguous ones (day first for dotted dates); a value no format fits is an error that
+names its line and column. Naive local times are placed in the office's time zone: times in
+the autumn DST fold are read as summer time and times in the spring gap are moved forward, and
+both are counted so ``inspect`` can report them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ist_analyse.config import german_date_notation
+from ist_analyse.log import TIMESTAMP_DTYPE
+
+#: Formats tried for text timestamps, in order. Two-digit years and month-first dates are
+#: left out on purpose: they are ambiguous; name them with --date-format when an export uses them.
+GERMAN_FORMATS = (
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y",
+    "%d.%m.%Y %H:%M:%S.%f",
+)
+_OFFSET = re.compile(r"(?:Z|[+-]\d\d(?::?\d\d)?)$")
+_ISO = re.compile(r"^\d{4}-\d\d-\d\d")
+
+
+@dataclass
+class ParsedTimes:
+    """Parsed values (UTC), the positions that failed, and what was decided on the way."""
+
+    values: pd.Series
+    bad: np.ndarray  # bool mask: non-empty value that no format fits
+    empty: np.ndarray  # bool mask: empty value
+    date_only: int = 0
+    dst_ambiguous: int = 0
+    dst_nonexistent: int = 0
+    formats: tuple[str, ...] = ()
+
+    def expected(self) -> str:
+        fmts = self.formats or ("%d.%m.%Y %H:%M",)
+        return " or ".join(german_date_notation(f) if "%d.%m" in f else f for f in fmts[:3])
+
+
+def parse_timestamps(raw: pd.Series, *, fmt: str | None, timezone: str) -> ParsedTimes:
+    """Parse a column of timestamps given as text or datetime objects; return UTC values.
+
+    Args:
+        raw: the source column (text, ``datetime`` objects, or a datetime dtype).
+        fmt: one strftime format to use for every text value; ``None`` tries
+            :data:`GERMAN_FORMATS`, then ISO 8601.
+        timezone: the zone naive values are local to.
+    """
+    n = len(raw)
+    no_bad = np.zeros(n, bool)
+    if isinstance(raw.dtype, pd.DatetimeTZDtype):
+        values = raw.dt.tz_convert("UTC").astype(TIMESTAMP_DTYPE)
+        return ParsedTimes(values, no_bad, values.isna().to_numpy())
+    if pd.api.types.is_datetime64_dtype(raw.dtype):
+        values, amb, gap = _localize(raw.astype("datetime64[us]"), timezone)
+        return ParsedTimes(values, no_bad, raw.isna().to_numpy(), dst_ambiguous=amb,
+                           dst_nonexistent=gap)
+    naive = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
+    aware = pd.Series(pd.NaT, index=raw.index, dtype=TIMESTAMP_DTYPE)
+    has_aware = np.zeros(n, bool)
+    kind = pd.api.types.infer_dtype(raw, skipna=True)
+    if kind in ("string", "empty"):
+        is_obj = no_bad
+        text = raw.astype("string").str.strip()
+    else:  # datetime objects (Excel, databases) mixed with text
+        obj = raw.astype(object)
+        is_obj = obj.map(lambda v: isinstance(v, dt.date)).to_numpy(bool)
+        text = obj.where(~is_obj).astype("string").str.strip()
+        for i in np.flatnonzero(is_obj):
+            v = pd.Timestamp(obj.iloc[i])
+            if v.tzinfo is not None:
+                aware.iloc[i] = v.tz_convert("UTC")
+                has_aware[i] = True
+            else:
+                naive.iloc[i] = v
+    empty = (text.isna() | (text == "")).to_numpy() & ~is_obj
+    pending = ~empty & ~is_obj
+    date_only = 0
+    used: list[str] = []
+    for f in _format_order(text[pending], fmt):
+        if not pending.any():
+            break
+        parsed = pd.to_datetime(text[pending], format=f, errors="coerce")
+        ok = parsed.notna().to_numpy()
+        if ok.any():
+            pos = np.flatnonzero(pending)[ok]
+            naive.iloc[pos] = parsed[ok].astype("datetime64[us]").to_numpy()
+            pending[pos] = False
+            used.append(f)
+            if "%H" not in f:
+                date_only += int(ok.sum())
+    if pending.any() and not fmt:
+        date_only += _parse_iso(text, pending, naive, aware, has_aware, used)
+    values, amb, gap = _localize(naive, timezone)
+    if has_aware.any():
+        values = values.where(~has_aware, aware)
+    return ParsedTimes(values, pending, empty, date_only=date_only, dst_ambiguous=amb,
+                       dst_nonexistent=gap, formats=tuple(used) or ((fmt,) if fmt else
+                                                                     GERMAN_FORMATS))
+
+
+def _format_order(sample_src: pd.Series, fmt: str | None) -> list[str]:
+    """Try first the formats the first values fit, so a 1M-row column is parsed once."""
+    if fmt:
+        return [fmt]
+    sample = sample_src.head(200)
+    hits = []
+    for f in GERMAN_FORMATS:
+        hits.append(int(pd.to_datetime(sample, format=f, errors="coerce").notna().sum()))
+    order = sorted(range(len(GERMAN_FORMATS)), key=lambda i: -hits[i])
+    return [GERMAN_FORMATS[i] for i in order]
+
+
+def _parse_iso(text: pd.Series, pending: np.ndarray, naive: pd.Series, aware: pd.Series,
+               has_aware: np.ndarray, used: list[str]) -> int:
+    """ISO 8601 values: those with an offset are exact instants, the others local times."""
+    sub = text[pending]
+    iso = sub.str.match(_ISO).fillna(False).to_numpy(bool)
+    if not iso.any():
+        return 0
+    used.append("ISO 8601")
+    iso_vals = sub[iso]
+    pos_all = np.flatnonzero(pending)[iso]
+    offs = iso_vals.str.contains(_OFFSET).fillna(False).to_numpy(bool)
+    date_only = 0
+    if offs.any():
+        parsed = pd.to_datetime(iso_vals[offs], format="ISO8601", utc=True, errors="coerce")
+        ok = parsed.notna().to_numpy()
+        pos = pos_all[offs][ok]
+        aware.iloc[pos] = parsed[ok].astype(TIMESTAMP_DTYPE).to_numpy()
+        has_aware[pos] = True
+        pending[pos] = False
+    if (~offs).any():
+        local = iso_vals[~offs]
+        parsed = pd.to_datetime(local, format="ISO8601", errors="coerce")
+        ok = parsed.notna().to_numpy()
+        pos = pos_all[~offs][ok]
+        naive.iloc[pos] = parsed[ok].astype("datetime64[us]").to_numpy()
+        pending[pos] = False
+        date_only = int((~local[ok].str.contains(r"[T ]\d")).sum())
+    return date_only
+
+
+def _localize(naive: pd.Series, timezone: str) -> tuple[pd.Series, int, int]:
+    """Place naive local times in ``timezone``; return UTC values and the DST fold/gap counts."""
+    values = pd.Series(pd.NaT, index=naive.index, dtype=TIMESTAMP_DTYPE)
+    mask = naive.notna().to_numpy()
+    if not mask.any():
+        return values, 0, 0
+    local = naive[mask]
+    strict = local.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
+    odd = strict.isna().to_numpy()
+    ambiguous_n = nonexistent_n = 0
+    if odd.any():
+        # fold: read as summer time (the first of the two readings); gap: moved forward
+        lenient = local.dt.tz_localize(timezone, ambiguous=np.ones(len(local), bool),
+                                       nonexistent="shift_forward")
+        gap = odd & (lenient.dt.tz_localize(None) != local).to_numpy()
+        nonexistent_n = int(gap.sum())
+        ambiguous_n = int(odd.sum()) - nonexistent_n
+        strict = strict.where(~odd, lenient)
+    values[mask] = strict.dt.tz_convert("UTC").astype(TIMESTAMP_DTYPE).to_numpy()
+    return values, ambiguous_n, nonexistent_n

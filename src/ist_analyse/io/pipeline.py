@@ -1,0 +1,473 @@
+"""From any source to the canonical event log: read, map, convert, pair, protect, sort.
+
+The readers only get records out of their format; this module does everything that must be the
+same for every format, so a CSV export, an XES file and a database table of the same process give
+the same log and the same messages. Nothing is lost silently: each dropped row and column is
+counted in the :class:`ImportReport`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, deque
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ist_analyse import log as L
+from ist_analyse.config import ImportOptions, normalize_date_format
+from ist_analyse.errors import ErrorCode, InputError, SchemaError
+from ist_analyse.io.dates import ParsedTimes, parse_timestamps
+from ist_analyse.io.mapping import resolve_columns, slug
+from ist_analyse.io.raw import DroppedRow, RawTable
+from ist_analyse.privacy import (
+    is_person_column,
+    is_staff_column,
+    load_or_create_key,
+    pseudonymize,
+)
+
+#: shown in messages and reports; more are counted, not listed
+MAX_EXAMPLES = 20
+
+_SUFFIX_FORMATS = {
+    ".csv": "csv", ".txt": "csv", ".tsv": "csv",
+    ".xlsx": "excel", ".xlsm": "excel", ".xls": "excel",
+    ".xes": "xes", ".gz": "xes",
+    ".parquet": "parquet", ".pq": "parquet",
+    ".duckdb": "duckdb", ".ddb": "duckdb",
+}
+
+
+@dataclass
+class ImportReport:
+    """What an import read, guessed, converted, dropped and protected."""
+
+    source: str
+    format: str
+    events_read: int
+    rows: int = 0
+    events: int = 0
+    activity_events: dict[str, int] = field(default_factory=dict)
+    mapping: list[dict[str, str]] = field(default_factory=list)
+    renamed: dict[str, str] = field(default_factory=dict)
+    dropped_rows: int = 0
+    dropped_row_examples: list[dict[str, Any]] = field(default_factory=list)
+    dropped_columns: list[str] = field(default_factory=list)
+    pseudonymized: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    lifecycle_pairs: int = 0
+    lifecycle_unpaired_start: int = 0
+    lifecycle_other: dict[str, int] = field(default_factory=dict)
+    date_only: int = 0
+    dst_ambiguous: int = 0
+    dst_nonexistent: int = 0
+    row_label: str = "row"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class ImportResult:
+    """A canonical event log (:mod:`ist_analyse.log`) and the report of how it was made."""
+
+    log: pd.DataFrame
+    report: ImportReport
+
+
+def detect_format(source: str | Path, options: ImportOptions) -> str:
+    """The reader for ``source``: forced by ``options.format``, else URL scheme, suffix, magic."""
+    if options.format:
+        return options.format
+    text = str(source)
+    if re.match(r"^postgres(ql)?://", text):
+        return "postgresql"
+    path = Path(source)
+    fmt = _SUFFIX_FORMATS.get(path.suffix.lower())
+    if fmt:
+        return fmt
+    head = _head(path)
+    if head.startswith(b"\x1f\x8b") or head.lstrip().startswith((b"<?xml", b"<log")):
+        return "xes"
+    if head.startswith(b"PK\x03\x04"):
+        return "excel"
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head[8:12] == b"DUCK":
+        return "duckdb"
+    return "csv"
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(64)
+    except FileNotFoundError:
+        raise InputError("file not found", file=path, code=ErrorCode.FILE_NOT_FOUND) from None
+    except IsADirectoryError:
+        raise InputError("is a folder, not a file", file=path,
+                         code=ErrorCode.FILE_NOT_FOUND) from None
+    except OSError as exc:
+        raise InputError(f"cannot open: {exc.strerror}", file=path,
+                         code=ErrorCode.FILE_NOT_FOUND) from exc
+
+
+def read_raw(source: str | Path, options: ImportOptions) -> RawTable:
+    """Dispatch to the reader for ``source`` (file path or ``postgresql://`` URL)."""
+    fmt = detect_format(source, options)
+    if fmt == "postgresql":
+        from ist_analyse.io.sql import read_postgres_raw
+
+        return read_postgres_raw(str(source), options)
+    path = Path(source)
+    head = _head(path)  # also: not found / folder / unreadable
+    if not head:
+        raise InputError("file is empty (0 bytes)", file=path, code=ErrorCode.EMPTY_FILE)
+    if fmt == "csv":
+        from ist_analyse.io.csv import read_csv_raw
+
+        return read_csv_raw(path, options)
+    if fmt == "excel":
+        from ist_analyse.io.excel import read_excel_raw
+
+        return read_excel_raw(path, options)
+    if fmt == "xes":
+        from ist_analyse.io.xes import read_xes_raw
+
+        return read_xes_raw(path, options)
+    if fmt == "parquet":
+        from ist_analyse.io.parquet import read_parquet_raw
+
+        return read_parquet_raw(path, options)
+    if fmt == "duckdb":
+        from ist_analyse.io.sql import read_duckdb_raw
+
+        return read_duckdb_raw(path, options)
+    raise InputError(f"unknown format '{fmt}'", file=path, code=ErrorCode.UNKNOWN_FORMAT,
+                     hint="formats: csv, excel, xes, parquet, postgresql, duckdb")
+
+
+def read_log(source: str | Path, options: ImportOptions | None = None) -> ImportResult:
+    """Read an event log from a file or database into the canonical form.
+
+    Args:
+        source: a CSV, Excel (.xlsx), XES (.xes, .xes.gz), Parquet or DuckDB file, or a
+            ``postgresql://`` URL (with ``options.table`` or ``options.query``).
+        options: how to read it; ``None`` guesses everything and applies the privacy defaults
+            (keyed pseudonyms for case and staff ids, person columns dropped).
+
+    Returns:
+        :class:`ImportResult` with ``.log`` (canonical DataFrame, see :mod:`ist_analyse.log`) and
+        ``.report`` (what was read, guessed, dropped, pseudonymised).
+
+    Raises:
+        InputError, MappingError, SchemaError, ConfigError: the source cannot be read as an event
+            log; the message names the file, the line and column, what was found and expected.
+
+    Example:
+        >>> from ist_analyse import read_log
+        >>> res = read_log("sample_logs/abh_export.csv")      # doctest: +SKIP
+        >>> res.log.columns[:3].tolist()                          # doctest: +SKIP
+        ['case_id', 'activity', 'timestamp']
+    """
+    options = (options or ImportOptions()).with_mapping_file()
+    if detect_format(source, options) == "parquet":
+        canonical = _read_canonical_parquet(Path(source))
+        if canonical is not None:
+            return canonical
+    raw = read_raw(source, options)
+    return build_log(raw, options)
+
+
+def _read_canonical_parquet(path: Path) -> ImportResult | None:
+    """A log written by ``ist-analyse import`` is already canonical and protected: load it as
+    it is (pseudonymising it again would break the link to other exports under the same key)."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    from ist_analyse.io.export import REPORT_KEY
+
+    _head(path)
+    try:
+        meta = pq.read_schema(path).metadata or {}
+    except Exception:  # not a Parquet file: the Parquet reader explains it
+        return None
+    if REPORT_KEY not in meta:
+        return None
+    report = ImportReport(**json.loads(meta[REPORT_KEY]))
+    report.notes.append(f"canonical log written by ist-analyse import, read from {path}")
+    df = pq.read_table(path).to_pandas()
+    return ImportResult(L.validate_log(L.finalize_log(df)), report)
+
+
+def build_log(raw: RawTable, options: ImportOptions) -> ImportResult:
+    """Turn a reader's :class:`RawTable` into the canonical log (the shared half of import)."""
+    frame = raw.frame
+    report = ImportReport(source=raw.source_file, format=raw.format,
+                          events_read=raw.events_read, notes=list(raw.notes),
+                          row_label=raw.row_label)
+    dropped: list[DroppedRow] = list(raw.dropped)
+    if len(frame) == 0 and not dropped:
+        raise InputError("contains no events", file=raw.source_file, code=ErrorCode.NO_ROWS)
+    source_cols = [c for c in frame.columns if c != L.SOURCE_ROW]
+    mapping = resolve_columns(source_cols, options.columns, file=raw.source_file)
+    report.mapping = mapping.as_rows()
+    source_row = frame[L.SOURCE_ROW].to_numpy(dtype=np.int64)
+    out: dict[str, Any] = {}
+    bad = np.zeros(len(frame), bool)
+
+    def fail_or_drop(mask: np.ndarray, column: str, message_for: Any, code: ErrorCode) -> None:
+        idx = np.flatnonzero(mask & ~bad)
+        if not len(idx):
+            return
+        first = int(idx[0])
+        message = message_for(first)
+        if not options.skip_bad_rows:
+            more = len(idx) - 1
+            hint = (f"{more} more such row(s); " if more else "") + (
+                "fix the export, name the format with --date-format, or use --skip-bad-rows "
+                "to leave such rows out (they are counted and listed)")
+            raise SchemaError(message, file=raw.source_file, row=int(source_row[first]),
+                              column=column, code=code, hint=hint, row_label=raw.row_label)
+        for i in idx:
+            dropped.append(DroppedRow(int(source_row[i]), message_for(int(i)), column))
+        bad[idx] = True
+
+    # identifiers and labels: text, stripped; empty is an error
+    for role in (L.CASE_ID, L.ACTIVITY):
+        col = mapping.roles[role]
+        values = _text(frame[col])
+        empty = values.isna().to_numpy()
+        fail_or_drop(empty, col, lambda i, r=role: f"empty {r.replace('_', ' ')}",
+                     ErrorCode.EMPTY_VALUE)
+        out[role] = values
+
+    fmt = normalize_date_format(options.date_format) if options.date_format else None
+    times: dict[str, ParsedTimes] = {}
+    for role in (L.TIMESTAMP, L.START_TIME):
+        col = mapping.roles.get(role)
+        if col is None:
+            continue
+        parsed = parse_timestamps(frame[col], fmt=fmt, timezone=options.timezone)
+        times[role] = parsed
+        raw_col = frame[col]
+        fail_or_drop(parsed.bad, col, lambda i, c=raw_col, p=parsed:
+                     f"'{c.iloc[i]}' is not a date (expected {p.expected()})",
+                     ErrorCode.BAD_TIMESTAMP)
+        if role == L.TIMESTAMP:
+            fail_or_drop(parsed.empty, col, lambda i: "empty timestamp",
+                         ErrorCode.EMPTY_VALUE)
+        out[role] = parsed.values
+        report.date_only += parsed.date_only
+        report.dst_ambiguous += parsed.dst_ambiguous
+        report.dst_nonexistent += parsed.dst_nonexistent
+
+    for role in (L.RESOURCE, L.ROLE, L.ORG_UNIT):
+        col = mapping.roles.get(role)
+        if col is not None:
+            out[role] = _text(frame[col])
+    if L.LIFECYCLE in mapping.roles:
+        out[L.LIFECYCLE] = _text(frame[mapping.roles[L.LIFECYCLE]]).str.lower()
+
+    extra = [c for c in source_cols if c not in mapping.roles.values()]
+    staff_cols = _add_extra_columns(frame, extra, out, options, raw, report)
+
+    df = pd.DataFrame(out, index=frame.index)
+    df[L.SOURCE_FILE] = pd.Categorical([raw.source_file] * len(df))
+    df[L.SOURCE_ROW] = pd.array(source_row, dtype="Int64")
+    if bad.any():
+        df = df.loc[~bad]
+    df = df.reset_index(drop=True)
+    if len(df) == 0:
+        raise InputError("no readable events left after skipping bad rows",
+                         file=raw.source_file, code=ErrorCode.NO_ROWS)
+    report.dropped_rows = len(dropped)
+    report.dropped_row_examples = [
+        {raw.row_label: d.row, "column": d.column, "reason": d.reason}
+        for d in sorted(dropped, key=lambda d: d.row)[:MAX_EXAMPLES]]
+    report.events = len(df)
+    report.activity_events = dict(Counter(df[L.ACTIVITY].tolist()).most_common())
+    if L.LIFECYCLE in df.columns:
+        df = _pair_lifecycle(L.finalize_log(df), report)
+    _protect(df, options, report, staff_cols)
+    df = L.finalize_log(df)
+    report.rows = len(df)
+    return ImportResult(df, report)
+
+
+def _text(col: pd.Series) -> pd.Series:
+    """Text with surrounding blanks removed; empty strings become missing."""
+    if col.dtype != "string":
+        kind = pd.api.types.infer_dtype(col, skipna=True)
+        if kind in ("floating", "mixed-integer-float"):
+            col = col.map(_plain_number, na_action="ignore")
+        col = col.astype("string")
+    col = col.str.strip()
+    return col.mask(col == "")
+
+
+def _plain_number(v: Any) -> Any:
+    """1234.0 -> '1234': ids stored as numbers (Excel, Parquet) must not grow a '.0'."""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return v
+
+
+def _add_extra_columns(frame: pd.DataFrame, extra: list[str], out: dict[str, Any],
+                       options: ImportOptions, raw: RawTable, report: ImportReport) -> list[str]:
+    """Keep other columns under plain names; drop person columns; find case attributes.
+
+    Returns the new names of columns that hold staff ids (pseudonymised like ``resource``).
+    """
+    keep = {c.casefold() for c in options.keep_columns}
+    drop = {c.casefold() for c in options.drop_columns}
+    taken = set(out) | set(L.COLUMNS)
+    case_codes = None
+    staff_cols: list[str] = []
+    for col in extra:
+        name = str(col)
+        if name.casefold() in drop or (
+                options.drop_person_columns and is_person_column(name)
+                and name.casefold() not in keep):
+            report.dropped_columns.append(name)
+            continue
+        values = frame[col]
+        if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+            values = _maybe_numeric(values, raw.decimal or ".")
+        if name.startswith("case:"):
+            new = L.CASE_PREFIX + slug(name[5:])
+        else:
+            if case_codes is None:
+                case_codes = pd.factorize(out[L.CASE_ID])[0]
+            new = slug(name)
+            if _constant_within_case(values, case_codes):
+                new = L.CASE_PREFIX + new
+        base, k = new, 2
+        while new in taken:
+            new, k = f"{base}_{k}", k + 1
+        taken.add(new)
+        out[new] = values
+        if new != name:
+            report.renamed[name] = new
+        if is_staff_column(name):
+            staff_cols.append(new)
+    return staff_cols
+
+
+_NUMBER = {
+    ",": re.compile(r"^-?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$"),
+    ".": re.compile(r"^-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?([eE][-+]?\d+)?$"),
+}
+
+
+def _maybe_numeric(values: pd.Series, decimal: str) -> pd.Series:
+    """Text columns whose every value is a number become numbers (decimal comma aware).
+
+    Values with a leading zero (``00123``) mark an identifier: the column stays text.
+    """
+    text = values.dropna().astype(str).str.strip()
+    text = text[text != ""]
+    if text.empty or text.str.match(r"^-?0\d").any():
+        return values
+    pattern = _NUMBER.get(decimal, _NUMBER["."])
+    if not text.str.match(pattern).all():
+        return values
+    thousands = "." if decimal == "," else ","
+    cleaned = values.astype("string").str.strip().str.replace(thousands, "", regex=False)
+    if decimal == ",":
+        cleaned = cleaned.str.replace(",", ".", regex=False)
+    cleaned = cleaned.mask(cleaned == "")
+    return pd.to_numeric(cleaned)
+
+
+def _constant_within_case(values: pd.Series, case_codes: np.ndarray) -> bool:
+    """True if no case has two different non-missing values (a case attribute)."""
+    codes, _ = pd.factorize(values, use_na_sentinel=True)
+    valid = codes >= 0
+    if not valid.any():
+        return False
+    pairs = pd.DataFrame({"c": case_codes[valid], "v": codes[valid]}).drop_duplicates()
+    return not pairs["c"].duplicated().any()
+
+
+def _pair_lifecycle(df: pd.DataFrame, report: ImportReport) -> pd.DataFrame:
+    """Merge start/complete event pairs into one activity instance with ``start_time``.
+
+    Within a case and activity, in time order, each ``complete`` closes the oldest open
+    ``start`` (FIFO), as pm4py's interval conversion does. Unpaired starts and other lifecycle
+    transitions (``schedule``, ``ate_abort`` ...) stay as rows with their ``lifecycle`` value,
+    and are counted: nothing disappears.
+    """
+    lc = df[L.LIFECYCLE]
+    report.lifecycle_other = {
+        str(k): int(v) for k, v in lc[~lc.isin(["start", "complete"]) & lc.notna()]
+        .value_counts().items()}
+    if not (lc == "start").any():
+        df[L.LIFECYCLE] = lc.mask(lc == "complete")
+        if df[L.LIFECYCLE].isna().all():
+            df = df.drop(columns=[L.LIFECYCLE])
+        return df
+    if L.START_TIME not in df.columns:
+        df[L.START_TIME] = pd.Series(pd.NaT, index=df.index, dtype=L.TIMESTAMP_DTYPE)
+    sel = np.flatnonzero(lc.isin(["start", "complete"]).fillna(False).to_numpy())
+    cases = df[L.CASE_ID].to_numpy(object)[sel]
+    acts = df[L.ACTIVITY].to_numpy(object)[sel]
+    is_start = (lc.to_numpy(object)[sel] == "start")
+    open_starts: dict[tuple[Any, Any], deque[int]] = {}
+    start_of: list[int] = []
+    complete_of: list[int] = []
+    for i, case, act, st in zip(sel.tolist(), cases, acts, is_start, strict=True):
+        key = (case, act)
+        if st:
+            open_starts.setdefault(key, deque()).append(i)
+        else:
+            q = open_starts.get(key)
+            if q:
+                start_of.append(q.popleft())
+                complete_of.append(i)
+    ts = df[L.TIMESTAMP].to_numpy()
+    start_col = df[L.START_TIME].to_numpy(copy=True)
+    start_col[complete_of] = ts[start_of]
+    df[L.START_TIME] = pd.Series(start_col, index=df.index).astype(L.TIMESTAMP_DTYPE)
+    keep = np.ones(len(df), bool)
+    keep[start_of] = False
+    report.lifecycle_pairs = len(start_of)
+    report.lifecycle_unpaired_start = int(is_start.sum()) - len(start_of)
+    df = df.loc[keep].copy()
+    lc = df[L.LIFECYCLE]
+    df[L.LIFECYCLE] = lc.mask(lc == "complete")
+    if df[L.LIFECYCLE].isna().all():
+        df = df.drop(columns=[L.LIFECYCLE])
+    return df
+
+
+def _protect(df: pd.DataFrame, options: ImportOptions, report: ImportReport,
+             staff_cols: list[str]) -> None:
+    """Roles from the staff table, then keyed pseudonyms for case and staff ids (in place).
+
+    Staff ids in other columns (``case:responsible``) get the same pseudonyms as ``resource``,
+    so they still link, but name nobody.
+    """
+    if L.RESOURCE in df.columns and options.staff_roles:
+        roles = df[L.RESOURCE].map(dict(options.staff_roles)).astype("string")
+        if L.ROLE in df.columns:
+            df[L.ROLE] = df[L.ROLE].fillna(roles)
+        else:
+            df[L.ROLE] = roles
+        unmapped = int(df[L.RESOURCE].notna().sum() - roles.notna().sum())
+        if unmapped:
+            report.notes.append(f"{unmapped} events have a staff id without a role in [staff]")
+    if not options.pseudonymize:
+        report.notes.append("pseudonymisation switched off: case and staff ids as in the source")
+        return
+    key = load_or_create_key(options.key_file)
+    df[L.CASE_ID] = pseudonymize(df[L.CASE_ID], key, prefix="V-")
+    report.pseudonymized.append(L.CASE_ID)
+    for col in ([L.RESOURCE] if L.RESOURCE in df.columns else []) + staff_cols:
+        df[col] = pseudonymize(_text(df[col]), key, prefix="M-")
+        report.pseudonymized.append(col)

@@ -1,0 +1,119 @@
+"""Privacy at import: keyed pseudonyms, person columns dropped, staff shown only as roles.
+
+Authority case data are personal data, and any figure per staff member is co-determination
+territory (domain.md §8). So the defaults protect: case and staff ids become HMAC-SHA256
+pseudonyms under a secret key that stays in the office (a plain hash of ``ABH-2024-00001`` is
+reversed by enumerating 10^5 candidates in a second; a keyed hash is not), and columns that
+identify persons are dropped with a notice. The same key gives the same pseudonyms, so two
+exports of the same office can be joined; destroying the key makes the outputs unlinkable.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+import unicodedata
+from pathlib import Path
+
+import pandas as pd
+
+from ist_analyse.config import default_key_file
+from ist_analyse.errors import PrivacyError
+from ist_analyse.io.mapping import fold
+
+KEY_BYTES = 32
+
+#: Folded header names of columns that identify persons (or may, like free text).
+PERSON_COLUMNS = frozenset(fold(n) for n in (
+    "name", "vorname", "nachname", "familienname", "geburtsname", "vollstaendiger name",
+    "kundenname", "antragsteller", "antragstellerin", "kunde", "firstname", "first name",
+    "lastname", "last name", "surname", "full name", "fullname",
+    "geburtsdatum", "geb.-datum", "gebdatum", "geburtstag", "geburtsort", "birthdate",
+    "birth date", "date of birth", "dateofbirth", "dob",
+    "anschrift", "adresse", "strasse", "hausnummer", "wohnort", "address", "street",
+    "e-mail", "email", "mail", "telefon", "telefonnummer", "tel", "mobil", "handy", "phone",
+    "azr", "azr-nummer", "azrnummer", "azr-nr", "azrnr", "passnummer", "reisepassnummer",
+    "passnr", "ausweisnummer", "passport", "passport number", "iban", "steuer-id",
+    "steueridentifikationsnummer", "sozialversicherungsnummer",
+    "bemerkung", "bemerkungen", "kommentar", "notiz", "notizen", "freitext", "comment",
+    "comments", "note", "notes",
+))
+#: Fragments that mark a person column anywhere in a folded header.
+PERSON_FRAGMENTS = ("geburts", "azr", "anschrift", "adresse", "passnummer", "email",
+                    "telefon", "vorname", "nachname", "familienname", "birth")
+
+
+#: Fragments of headers holding staff ids besides the resource column (XES ``case:responsible``).
+STAFF_FRAGMENTS = ("responsible", "verantwortlich", "zustaendig", "sachbearbeiter",
+                   "bearbeiter", "mitarbeiter", "owner", "assignee", "resource", "kennung")
+
+
+def is_staff_column(name: str) -> bool:
+    """True for headers such as ``case:responsible`` or ``Zuständige Sachbearbeiterin``."""
+    f = fold(name.removeprefix("case:"))
+    return any(frag in f for frag in STAFF_FRAGMENTS)
+
+
+def is_person_column(name: str) -> bool:
+    """True for headers such as ``Nachname``, ``Geb.-Datum``, ``AZR-Nummer``, ``Bemerkung``."""
+    f = fold(name.removeprefix("case:"))
+    return f in PERSON_COLUMNS or any(frag in f for frag in PERSON_FRAGMENTS)
+
+
+def load_or_create_key(path: Path | None = None) -> bytes:
+    """Return the pseudonym key, creating a random 256-bit key (mode 0600) on first use.
+
+    The key file lives outside every output folder (default: the user's config directory) and
+    is never printed or written into a result.
+    """
+    path = Path(path) if path is not None else default_key_file()
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        data = b""
+    except OSError as exc:
+        raise PrivacyError(f"cannot read the pseudonym key: {exc.strerror}", file=path) from exc
+    if data:
+        try:
+            key = base64.b64decode(data.strip(), validate=True)
+        except ValueError:
+            key = b""
+        if len(key) != KEY_BYTES:
+            raise PrivacyError("pseudonym key file is damaged (expected 32 bytes, base64)",
+                               file=path, hint="restore it from a backup; a new key would "
+                               "give different pseudonyms")
+        return key
+    key = secrets.token_bytes(KEY_BYTES)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # created by a concurrent run: use theirs
+        return load_or_create_key(path)
+    except OSError as exc:
+        raise PrivacyError(f"cannot create the pseudonym key: {exc.strerror}",
+                           file=path) from exc
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(base64.b64encode(key) + b"\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    return key
+
+
+def pseudonymize(values: pd.Series, key: bytes, prefix: str = "V-") -> pd.Series:
+    """Replace each value by ``prefix`` + 26 base32 characters of HMAC-SHA256 (128 bits).
+
+    Values are canonicalised first (surrounding blanks removed, Unicode NFC), so ``ABH-1 `` and
+    ``ABH-1`` get one pseudonym. Missing values stay missing. Each distinct value is hashed once.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = [
+        prefix + base64.b32encode(hmac.new(
+            key, unicodedata.normalize("NFC", str(u).strip()).encode("utf-8"),
+            hashlib.sha256).digest()[:16]).decode("ascii").rstrip("=").lower()
+        for u in uniques
+    ]
+    table = pd.array([*mapped, pd.NA], dtype="string")
+    return pd.Series(table[codes], index=values.index, dtype="string")

@@ -1,0 +1,149 @@
+"""The shared half of every import: mapping, conversion, pairing, protection, ordering."""
+
+import pandas as pd
+import pytest
+
+from ist_analyse.config import ImportOptions
+from ist_analyse.errors import ErrorCode, SchemaError
+from ist_analyse.io.pipeline import build_log
+from ist_analyse.io.raw import RawTable
+from ist_analyse.log import DTYPES, validate_log
+from ist_analyse.privacy import load_or_create_key, pseudonymize
+
+PLAIN = ImportOptions(pseudonymize=False)
+
+
+def raw(rows: list[dict], decimal: str | None = ",", label: str = "line") -> RawTable:
+    frame = pd.DataFrame(rows)
+    frame["source_row"] = range(2, len(rows) + 2)
+    return RawTable(frame, "export.csv", label, "csv", len(rows), decimal=decimal)
+
+
+def ev(case, act, ts, **extra):
+    return {"Vorgangsnummer": case, "Tätigkeit": act, "Zeitpunkt": ts, **extra}
+
+
+def test_canonical_columns_dtypes_and_order():
+    res = build_log(raw([ev("A-2", "Antrag", "02.01.2025 10:00"),
+                         ev("A-1", "Entscheidung", "03.01.2025 10:00"),
+                         ev("A-1", "Antrag", "01.01.2025 09:00")]), PLAIN)
+    log = validate_log(res.log)
+    assert log.columns.tolist() == ["case_id", "activity", "timestamp", "source_file",
+                                    "source_row"]
+    for col in log.columns:
+        assert str(log[col].dtype) == DTYPES[col]
+    assert log["case_id"].tolist() == ["A-1", "A-1", "A-2"]
+    assert log["activity"].tolist() == ["Antrag", "Entscheidung", "Antrag"]
+    assert log["source_row"].tolist() == [4, 3, 2]
+    assert log["timestamp"].iloc[0] == pd.Timestamp("2025-01-01 08:00", tz="UTC")
+
+
+def test_bad_date_message_names_file_line_column_value_and_expectation():
+    with pytest.raises(SchemaError) as err:
+        build_log(raw([ev("A", "x", "01.01.2025 10:00"), ev("A", "y", "31.02.2025 25:61"),
+                       ev("A", "z", "kaputt")]), PLAIN)
+    e = err.value
+    assert (e.code, e.file, e.row, e.column) == (ErrorCode.BAD_TIMESTAMP, "export.csv", 3,
+                                                  "Zeitpunkt")
+    assert str(e).startswith("export.csv: line 3, column Zeitpunkt: '31.02.2025 25:61' is not "
+                             "a date (expected TT.MM.JJJJ HH:MM")
+    assert "1 more such row" in e.hint
+
+
+def test_empty_timestamp_and_empty_case_id():
+    with pytest.raises(SchemaError) as err:
+        build_log(raw([ev("A", "x", "01.01.2025 10:00"), ev("A", "y", "")]), PLAIN)
+    assert (err.value.code, err.value.row) == (ErrorCode.EMPTY_VALUE, 3)
+    with pytest.raises(SchemaError) as err:
+        build_log(raw([ev(" ", "x", "01.01.2025 10:00")]), PLAIN)
+    assert err.value.code == ErrorCode.EMPTY_VALUE and err.value.column == "Vorgangsnummer"
+
+
+def test_skip_bad_rows_counts_and_lists_them():
+    opts = ImportOptions(pseudonymize=False, skip_bad_rows=True)
+    res = build_log(raw([ev("A", "x", "01.01.2025 10:00"), ev("A", "y", "31.02.2025"),
+                         ev("", "z", "01.01.2025 11:00"), ev("B", "x", "02.01.2025 10:00")]),
+                    opts)
+    assert len(res.log) == 2
+    assert res.report.dropped_rows == 2
+    assert [d["line"] for d in res.report.dropped_row_examples] == [3, 4]
+    assert res.report.events_read == 4
+
+
+def test_lifecycle_pairs_fifo_and_keeps_the_rest():
+    lc = "lifecycle:transition"
+    rows = [
+        ev("A", "Prüfung", "01.01.2025 09:00", **{lc: "schedule"}),
+        ev("A", "Prüfung", "01.01.2025 10:00", **{lc: "start"}),
+        ev("A", "Prüfung", "01.01.2025 10:30", **{lc: "start"}),
+        ev("A", "Prüfung", "01.01.2025 11:00", **{lc: "complete"}),
+        ev("A", "Prüfung", "01.01.2025 12:00", **{lc: "complete"}),
+        ev("A", "Bescheid", "01.01.2025 13:00", **{lc: "start"}),
+        ev("A", "Gebühr", "01.01.2025 14:00", **{lc: "complete"}),
+    ]
+    res = build_log(raw(rows), PLAIN)
+    log = res.log
+    assert res.report.lifecycle_pairs == 2
+    assert res.report.lifecycle_unpaired_start == 1
+    assert res.report.lifecycle_other == {"schedule": 1}
+    assert res.report.events == 7 and len(log) == 5
+    pairs = log[log["activity"] == "Prüfung"].dropna(subset=["start_time"])
+    t = lambda s: pd.Timestamp(s, tz="Europe/Berlin").tz_convert("UTC")  # noqa: E731
+    assert pairs["start_time"].tolist() == [t("2025-01-01 10:00"), t("2025-01-01 10:30")]
+    assert pairs["timestamp"].tolist() == [t("2025-01-01 11:00"), t("2025-01-01 12:00")]
+    kept = log[log["lifecycle"].notna()]
+    assert sorted(kept["lifecycle"]) == ["schedule", "start"]
+
+
+def test_interval_columns_give_start_and_end():
+    rows = [ev("A", "Prüfung", "01.01.2025 11:00", Beginn="01.01.2025 10:00")]
+    log = build_log(raw(rows), PLAIN).log
+    assert log["start_time"].iloc[0] == pd.Timestamp("2025-01-01 09:00", tz="UTC")
+    assert log["timestamp"].iloc[0] == pd.Timestamp("2025-01-01 10:00", tz="UTC")
+
+
+def test_extra_columns_case_attributes_numbers_ids_and_person_columns():
+    rows = [ev("A", "x", "01.01.2025 10:00", Verfahren="AE", Gebühr="1.234,50",
+               Aktenzeichen_alt="00123", Nachname="Muster", Hinweis="a"),
+            ev("A", "y", "02.01.2025 10:00", Verfahren="AE", Gebühr="1.234,50",
+               Aktenzeichen_alt="00123", Nachname="Muster", Hinweis="b"),
+            ev("B", "x", "03.01.2025 10:00", Verfahren="NE", Gebühr="100",
+               Aktenzeichen_alt="00007", Nachname="Beispiel", Hinweis="c")]
+    res = build_log(raw(rows), ImportOptions(pseudonymize=False))
+    log = res.log
+    assert res.report.dropped_columns == ["Nachname"]
+    assert "nachname" not in "".join(log.columns)
+    assert log["case_verfahren"].tolist() == ["AE", "AE", "NE"]
+    assert log["case_gebuehr"].tolist() == [1234.5, 1234.5, 100.0]
+    assert log["case_aktenzeichen_alt"].tolist() == ["00123", "00123", "00007"]
+    assert log["hinweis"].tolist() == ["a", "b", "c"]
+    kept = build_log(raw(rows), ImportOptions(pseudonymize=False, drop_person_columns=False,
+                                              drop_columns=("Hinweis",)))
+    assert "case_nachname" in kept.log.columns and "hinweis" not in kept.log.columns
+
+
+def test_pseudonyms_by_default_and_staff_roles(tmp_path):
+    rows = [ev("ABH-1", "x", "01.01.2025 10:00", Bearbeiter="SB01"),
+            ev("ABH-2", "x", "01.01.2025 11:00", Bearbeiter="SB02")]
+    opts = ImportOptions(key_file=tmp_path / "k", staff_roles={"SB01": "Sachbearbeitung"})
+    res = build_log(raw(rows), opts)
+    key = load_or_create_key(tmp_path / "k")
+    assert set(res.log["case_id"]) == set(pseudonymize(pd.Series(["ABH-1", "ABH-2"]), key))
+    assert "SB01" not in set(res.log["resource"])
+    assert res.log["resource"].str.startswith("M-").all()
+    by_role = res.log.set_index("source_row")["role"]
+    assert by_role[2] == "Sachbearbeitung" and pd.isna(by_role[3])
+    assert res.report.pseudonymized == ["case_id", "resource"]
+
+
+def test_ids_keep_leading_zeros_and_number_like_text():
+    ids = ["00123", "NA", "null", "TRUE", "1e5", "-0"]
+    rows = [ev(i, "x", "01.01.2025 10:00") for i in ids]
+    log = build_log(raw(rows), PLAIN).log
+    assert sorted(log["case_id"]) == sorted(ids)
+
+
+def test_integral_float_ids_from_typed_sources_have_no_trailing_zero():
+    rows = [{"case_id": 12345.0, "activity": "x", "timestamp": pd.Timestamp("2025-01-01")}]
+    log = build_log(raw(rows, decimal=None, label="row"), PLAIN).log
+    assert log["case_id"].tolist() == ["12345"]

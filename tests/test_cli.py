@@ -1,0 +1,207 @@
+"""The installed command line: exit codes, clean --json, messages, start-up cost."""
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import SAMPLE_LOGS
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ist_analyse", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=300)
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_help_is_fast_and_does_not_load_pandas_or_pm4py():
+    code = ("import sys, ist_analyse.cli; "
+            "print(sorted(m for m in ('pandas', 'pm4py', 'numpy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "[]"
+    res = run("--help")
+    assert res.returncode == 0
+    assert "inspect" in res.stdout and "import" in res.stdout
+
+
+def test_every_command_has_help_and_the_shared_import_options():
+    for cmd in ("inspect", "import"):
+        res = run(cmd, "--help")
+        assert res.returncode == 0, res.stderr
+        for opt in ("--sep", "--encoding", "--date-format", "--mapping", "--case-col",
+                    "--skip-bad-rows", "--no-pseudonymize", "--json", "--table", "--query"):
+            assert opt in res.stdout, (cmd, opt)
+
+
+@pytest.fixture(scope="module")
+def pm4py_receipt():
+    import pm4py
+
+    df = pm4py.read_xes(str(SAMPLE_LOGS / "receipt.xes.gz"))
+    return {"cases": df["case:concept:name"].nunique(), "events": len(df),
+            "activities": df["concept:name"].value_counts().to_dict()}
+
+
+@pytest.mark.parametrize("name", ["receipt.xes.gz", "receipt_export_de.csv"])
+def test_inspect_json_is_one_document_and_matches_pm4py(name, pm4py_receipt):
+    res = run("inspect", str(SAMPLE_LOGS / name), "--json")
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(res.stdout)  # the whole of stdout is one JSON document
+    for key in ("cases", "events", "activities", "start", "end", "open_cases", "findings"):
+        assert key in doc
+    assert doc["cases"] == pm4py_receipt["cases"] == 1434
+    assert doc["events"] == pm4py_receipt["events"] == 8577
+    assert doc["activities"] == pm4py_receipt["activities"]
+    assert doc["open_cases"] is None
+
+
+def test_inspect_open_cases_with_end_activities():
+    res = run("inspect", str(SAMPLE_LOGS / "receipt.xes.gz"), "--json", "--end-activity",
+              "T10 Determine necessity to stop indication")
+    doc = json.loads(res.stdout)
+    import pm4py
+
+    df = pm4py.read_xes(str(SAMPLE_LOGS / "receipt.xes.gz"))
+    closed = df.loc[df["concept:name"] == "T10 Determine necessity to stop indication",
+                    "case:concept:name"].nunique()
+    assert doc["open_cases"] == 1434 - closed
+
+
+def test_inspect_human_output(tmp_path):
+    res = run("inspect", str(SAMPLE_LOGS / "receipt_export_de.csv"))
+    assert res.returncode == 0, res.stderr
+    assert "1.434" in res.stdout and "Vorgangsnummer" in res.stdout
+    assert "WABO-" not in res.stdout  # pseudonymised
+
+
+def write_csv(path: Path, text: str, encoding: str = "cp1252") -> Path:
+    path.write_bytes(text.replace("\n", "\r\n").encode(encoding))
+    return path
+
+
+def test_bad_date_exit_2_with_line_and_column(tmp_path):
+    f = write_csv(tmp_path / "export.csv", "Vorgangsnummer;Tätigkeit;Zeitpunkt\n"
+                  "A-1;Antrag eingegangen;03.07.2025 14:05\n"
+                  "A-1;Entscheidung;31.02.2025 25:61\n")
+    res = run("inspect", str(f))
+    assert res.returncode == 2
+    assert res.stdout == ""
+    assert "Traceback" not in res.stderr
+    assert "export.csv: line 3, column Zeitpunkt: '31.02.2025 25:61' is not a date" in res.stderr
+    assert "expected TT.MM.JJJJ HH:MM" in res.stderr
+    debug = run("--debug", "inspect", str(f))
+    assert debug.returncode == 2 and "Traceback" in debug.stderr
+
+
+def test_skip_bad_rows_reports_lines(tmp_path):
+    f = write_csv(tmp_path / "export.csv", "Vorgangsnummer;Tätigkeit;Zeitpunkt\n"
+                  "A-1;Antrag eingegangen;03.07.2025 14:05\n"
+                  "A-1;Entscheidung;31.02.2025 25:61\n"
+                  "A-2;Antrag eingegangen;04.07.2025\n")
+    res = run("inspect", str(f), "--skip-bad-rows", "--json")
+    doc = json.loads(res.stdout)
+    assert doc["dropped_rows"] == 1
+    assert doc["dropped_row_examples"][0]["line"] == 3
+    skipped = [x for x in doc["findings"] if x["code"] == "ROWS_SKIPPED"][0]
+    assert skipped["examples"] == [3]
+    assert doc["events"] == 3 and doc["rows"] == 2
+
+
+@pytest.mark.parametrize("content,needle", [
+    (b"", "empty"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4, ""),
+    ("Fall;Was;Wann\nA;x;01.01.2025\n".encode("cp1252"), "no column for the required field"),
+])
+def test_unreadable_inputs_exit_2(tmp_path, content, needle):
+    f = tmp_path / "export.csv"
+    f.write_bytes(content)
+    res = run("inspect", str(f))
+    assert res.returncode == 2, res.stderr
+    assert res.stderr.startswith("ist-analyse: ") and str(f) in res.stderr
+    assert needle in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_missing_column_lists_found_columns_and_closest_match(tmp_path):
+    f = write_csv(tmp_path / "x.csv", "Vorgangsnummer;Taetigkeitt;Zeitpunkt\nA;b;01.01.2025\n")
+    res = run("inspect", str(f))
+    assert res.returncode == 2
+    assert "Vorgangsnummer, Taetigkeitt, Zeitpunkt" in res.stderr
+    assert "closest match: 'Taetigkeitt'" in res.stderr
+    ok = run("inspect", str(f), "--activity-col", "Taetigkeitt", "--json")
+    assert ok.returncode == 0 and json.loads(ok.stdout)["cases"] == 1
+
+
+def test_missing_file_and_usage_errors():
+    res = run("inspect", "/nonexistent/export.csv")
+    assert res.returncode == 2 and "/nonexistent/export.csv: file not found" in res.stderr
+    assert run("inspect").returncode == 2  # missing argument: click's usage error
+    assert run("frobnicate").returncode == 2
+
+
+def test_mapping_file(tmp_path):
+    f = write_csv(tmp_path / "x.csv", "Nr;Schritt;Wann;Wer\n"
+                  "1;Antrag;01/02/2025 10:00;SB-07\n1;Bescheid;01/03/2025 10:00;SB-08\n")
+    m = tmp_path / "map.toml"
+    m.write_text('[columns]\ncase_id = "Nr"\nactivity = "Schritt"\ntimestamp = "Wann"\n'
+                 'resource = "Wer"\n[csv]\ndate_format = "MM/TT/JJJJ HH:MM"\n'
+                 '[import]\nend_activities = ["Bescheid"]\n', encoding="utf-8")
+    res = run("inspect", str(f), "--mapping", str(m), "--json")
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["open_cases"] == 0
+    assert doc["start"] == "2025-01-02T10:00:00+01:00"
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[columns\n", encoding="utf-8")
+    res = run("inspect", str(f), "--mapping", str(bad))
+    assert res.returncode == 2 and "bad.toml: line 1" in res.stderr
+
+
+def test_import_writes_parquet_atomically_and_keeps_pseudonyms(tmp_path):
+    src = tmp_path / "receipt.xes.gz"
+    src.write_bytes((SAMPLE_LOGS / "receipt.xes.gz").read_bytes())
+    before = sha(src)
+    out = tmp_path / "out" / "log.parquet"
+    res = run("import", str(src), "-o", str(out), "--json")
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["rows"] == 8577
+    assert sha(src) == before
+    assert [p.name for p in out.parent.iterdir()] == ["log.parquet"]  # no temp files left
+    log = pd.read_parquet(out)
+    assert len(log) == 8577 and log["case_id"].str.startswith("V-").all()
+    again = json.loads(run("inspect", str(out), "--json").stdout)
+    assert again["cases"] == 1434 and again["events"] == 8577
+    first = json.loads(run("import", str(out), "-o", str(tmp_path / "b.parquet"),
+                           "--json").stdout)
+    assert first["rows"] == 8577
+    assert set(pd.read_parquet(tmp_path / "b.parquet")["case_id"]) == set(log["case_id"])
+
+
+def test_import_refuses_to_overwrite_its_input(tmp_path):
+    src = tmp_path / "log.parquet"
+    assert run("import", str(SAMPLE_LOGS / "receipt.xes.gz"), "-o", str(src)).returncode == 0
+    before = sha(src)
+    res = run("import", str(src), "-o", str(src))
+    assert res.returncode == 2 and "overwrite the input" in res.stderr
+    assert sha(src) == before
+
+
+def test_internal_error_is_exit_1_without_traceback(monkeypatch, capsys):
+    from ist_analyse import cli, inspection
+
+    def boom(*a, **k):
+        raise RuntimeError("kaputt")
+
+    monkeypatch.setattr(inspection, "inspect_log", boom)
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["inspect", str(SAMPLE_LOGS / "receipt.xes.gz")])
+    assert exc.value.code == 1
+    err = capsys.readouterr().err
+    assert "internal error: RuntimeError: kaputt" in err and "Traceback" not in err
