@@ -109,7 +109,7 @@ def test_skip_bad_rows_reports_lines(tmp_path):
     doc = json.loads(res.stdout)
     assert doc["dropped_rows"] == 1
     assert doc["dropped_row_examples"][0]["line"] == 3
-    skipped = [x for x in doc["findings"] if x["code"] == "ROWS_SKIPPED"][0]
+    skipped = next(x for x in doc["findings"] if x["code"] == "ROWS_SKIPPED")
     assert skipped["examples"] == [3]
     assert doc["events"] == 3 and doc["rows"] == 2
 

@@ -27,6 +27,7 @@ def _german_table() -> pa.Table:
                               type=pa.timestamp("us", tz="Europe/Berlin")),
         "Lokal": pa.array([dt.datetime(2024, 3, 1, 8, 15)] * 4, type=pa.timestamp("ms")),
         "Dauer in Tagen": [1.5, None, 3.0, 0.25],
+        "Eingang": [dt.date(2024, 3, 1), None, dt.date(2024, 3, 2), dt.date(2024, 3, 5)],
         "Bearbeiter": pa.array(["SB-07", "SB-12", "SB-07", "SB-12"]).dictionary_encode(),
     })
 
@@ -52,6 +53,8 @@ def test_round_trip(tmp_path):
     assert f["Lokal"].iloc[0] == pd.Timestamp("2024-03-01 08:15")
     assert f["Lokal"].dt.tz is None
     assert f["Dauer in Tagen"].iloc[3] == 0.25
+    assert f["Eingang"].dtype.kind == "M"  # dates become timestamps, as from PostgreSQL
+    assert f["Eingang"].iloc[0] == pd.Timestamp("2024-03-01") and pd.isna(f["Eingang"].iloc[1])
     assert not isinstance(f["Bearbeiter"].dtype, pd.CategoricalDtype)
     assert f["Bearbeiter"].tolist() == ["SB-07", "SB-12", "SB-07", "SB-12"]
 

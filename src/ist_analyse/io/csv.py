@@ -225,7 +225,7 @@ def _refuse_binary(data: bytes, name: str) -> None:
     nul = head.count(0)
     if not nul:
         controls = sum(head.count(b) for b in (*range(0, 8), *range(14, 27), *range(28, 32)))
-        if controls > 0.05 * len(head):
+        if controls >= 8 and controls > 0.05 * len(head):
             raise InputError("contains binary data (control bytes), not CSV text", file=name,
                              code=ErrorCode.BINARY_FILE)
         return
@@ -235,7 +235,7 @@ def _refuse_binary(data: bytes, name: str) -> None:
             "looks like UTF-16 text without a byte order mark (every other byte is 0x00)",
             file=name, code=ErrorCode.ENCODING,
             hint="save the export as 'CSV UTF-8', or pass --encoding utf-16-le")
-    if nul > 0.01 * len(head):
+    if nul >= 8 and nul > 0.01 * len(head):
         raise InputError(f"contains binary data ({nul} NUL bytes in the first "
                          f"{len(head)} bytes), not CSV text", file=name,
                          code=ErrorCode.BINARY_FILE)
@@ -322,7 +322,7 @@ def _find_mojibake(text: str, data: bytes | None = None,
     """First place where UTF-8 text appears to have been read as cp1252: (line, snippet)."""
     markers = _MOJIBAKE_BYTES.get(codec or "")
     if data is not None and markers is not None:
-        if not any(m in data for m in markers):
+        if not any(m[:1] in data and m in data for m in markers):
             return None
     elif not any(m in text for m in ("\u00c2", "\u00c3", "\u00c5", "\u00e2")):
         return None
@@ -571,23 +571,18 @@ def _line_index(buf: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Start offset and length (without the line break) of every physical line in ``buf``."""
     arr = np.frombuffer(buf, dtype=np.uint8)
     size = arr.size
-    n_cr = buf.count(b"\r")
-    n_crlf = buf.count(b"\r\n") if n_cr else 0
-    if n_cr > n_crlf:  # lone CRs end lines too (old Mac files, or mixed)
-        is_lf = arr == 10
-        lone_cr = arr == 13
-        lone_cr[:-1] &= ~is_lf[1:]
-        ends = np.flatnonzero(is_lf | lone_cr)
-        del is_lf, lone_cr
-    else:
-        ends = np.flatnonzero(arr == 10)
+    cr = np.flatnonzero(arr == 13) if b"\r" in buf else np.empty(0, np.int64)
+    lone = cr[arr[np.minimum(cr + 1, size - 1)] != 10] if cr.size else cr
+    ends = np.flatnonzero(arr == 10)
+    if lone.size:  # lone CRs end lines too (old Mac files, or mixed)
+        ends = np.union1d(ends, lone)
     starts = np.empty(ends.size + 1, dtype=np.int64)
     starts[0] = 0
     starts[1:] = ends + 1
     stops = np.empty(ends.size + 1, dtype=np.int64)
     stops[:-1] = ends
     stops[-1] = size
-    if n_crlf and ends.size:
+    if cr.size > lone.size and ends.size:
         crlf = (arr[ends] == 10) & (ends > 0) & (arr[np.maximum(ends - 1, 0)] == 13)
         stops[:-1][crlf] -= 1
     if starts[-1] == size:  # text ends with a line break: no line after it
@@ -671,9 +666,9 @@ def _records(lines: list[str], first: int, sep: str, skip_bad: bool, name: str
              ) -> Iterator[tuple[int, list[str] | None, str]]:
     """Yield ``(first line, fields, problem)`` of each record after line ``first``.
 
-    ``fields`` is ``None`` for a record that cannot be read (``problem`` says why); an
-    unclosed quote is such a record when ``skip_bad`` is set: its line is dropped and reading
-    goes on with the next line; otherwise it is an error.
+    ``fields`` is ``None`` for a record that cannot be read (``problem`` says why). After an
+    unclosed quote, reading goes on with the next line if ``skip_bad`` is set (that line is
+    dropped), else it stops there.
     """
     pos = first
     recoveries = 0
@@ -709,14 +704,16 @@ def _records(lines: list[str], first: int, sep: str, skip_bad: bool, name: str
         raw_len = len(row[-1]) + row[-1].count('"')
         before = record_text[:len(record_text) - raw_len - 1]
         open_line = start + before.count("\n") + before.count("\r") - before.count("\r\n")
-        message = (f"a quote (\") opened in line {open_line} is never closed: lines "
-                   f"{open_line}-{len(lines)} would become one value")
+        message = (f"a quote (\") opened in line {open_line} is never closed: everything from "
+                   f"there to the end of the file (line {len(lines)}) would become one value")
         recoveries += 1
-        if not skip_bad or recoveries > _MAX_QUOTE_RECOVERIES:
+        if recoveries > _MAX_QUOTE_RECOVERIES:
             raise InputError(message, file=name, row=open_line, code=ErrorCode.BAD_ROW,
-                             hint="every quoted value needs a closing quote; check the export "
-                                  "settings (text qualifier)")
-        yield start, None, f"quote opened in line {open_line} is never closed"
+                             hint=f"more than {_MAX_QUOTE_RECOVERIES} unclosed quotes: this is "
+                                  "not a CSV file that can be repaired row by row")
+        yield open_line, None, message
+        if not skip_bad:
+            return  # the caller reports it (after any earlier bad rows)
         pos = open_line  # go on after the line with the unclosed quote
 
 

@@ -124,7 +124,8 @@ def check_unique_columns(names: list[str], *, file: str, hint: str | None = None
 
 def arrow_to_pandas(table) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     """Convert a pyarrow Table once, releasing its buffers while converting."""
-    frame = table.to_pandas(self_destruct=True, split_blocks=True, ignore_metadata=True)
+    frame = table.to_pandas(self_destruct=True, split_blocks=True, ignore_metadata=True,
+                            date_as_object=False)
     frame = frame.reset_index(drop=True)
     for name in frame.columns:
         col = frame[name]

@@ -99,7 +99,7 @@ class _CountingReader:
         if self.cut_off:
             return b""
         try:
-            data = self._gz.read(n)
+            data = self._gz.read1(n)  # read1: nothing decompressed is lost at a cut-off end
         except EOFError:
             # the stream ends before the gzip trailer: report it after the XML parser has
             # said where the XML stops (usually "unexpected end of file inside <trace>")
@@ -181,9 +181,12 @@ class _Reader:
         text = head.lstrip(b" \t\r\n")
         if text.startswith((b"<", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
             return  # XML, or a byte order mark: expat decides
-        from ist_analyse.io.parquet import describe_content
+        try:
+            from ist_analyse.io.parquet import describe_content
 
-        looks = describe_content(head)
+            looks = describe_content(head)
+        except ImportError:  # pragma: no cover - the guess is only a hint
+            looks = None
         if self.compressed and head.startswith(GZIP_MAGIC):
             looks = "a gzip file inside a gzip file"
         raise InputError("not an XES file: it does not start with '<' (XML)",
