@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import polars as pl
 
 from ist_analyse.config import german_date_notation
 from ist_analyse.log import TIMESTAMP_DTYPE
@@ -89,20 +90,13 @@ def parse_timestamps(raw: pd.Series, *, fmt: str | None, timezone: str) -> Parse
     pending = ~empty & ~is_obj
     date_only = 0
     used: list[str] = []
-    for f in _format_order(text[pending], fmt):
-        if not pending.any():
-            break
-        parsed = pd.to_datetime(text[pending], format=f, errors="coerce")
-        ok = parsed.notna().to_numpy()
-        if ok.any():
-            pos = np.flatnonzero(pending)[ok]
-            naive.iloc[pos] = parsed[ok].astype("datetime64[us]").to_numpy()
-            pending[pos] = False
-            used.append(f)
-            if "%H" not in f:
-                date_only += int(ok.sum())
+    likely, unlikely = _format_order(text[pending], fmt)
+    for f in likely:
+        date_only += _parse_with(f, text, pending, naive, used)
     if pending.any() and not fmt:
         date_only += _parse_iso(text, pending, naive, aware, has_aware, used)
+    for f in unlikely:
+        date_only += _parse_with(f, text, pending, naive, used)
     values, amb, gap = _localize(naive, timezone)
     if has_aware.any():
         values = values.where(~has_aware, aware)
@@ -111,16 +105,70 @@ def parse_timestamps(raw: pd.Series, *, fmt: str | None, timezone: str) -> Parse
                                                                      GERMAN_FORMATS))
 
 
-def _format_order(sample_src: pd.Series, fmt: str | None) -> list[str]:
-    """Try first the formats the first values fit, so a 1M-row column is parsed once."""
+_FIELD_PATTERNS = {"d": r"\d{1,2}", "m": r"\d{1,2}", "Y": r"\d{4}", "y": r"\d{2}",
+                   "H": r"\d{1,2}", "M": r"\d{2}", "S": r"\d{2}", "f": r"\d{1,9}",
+                   "%": "%"}
+
+
+def _format_regex(fmt: str) -> str | None:
+    """The grammar of a strftime format as a regex (``%Y`` is exactly four digits), or None
+    when the format has fields this fast path does not know."""
+    out, i = ["^"], 0
+    while i < len(fmt):
+        if fmt[i] == "%" and i + 1 < len(fmt):
+            pat = _FIELD_PATTERNS.get(fmt[i + 1])
+            if pat is None:
+                return None
+            out.append(pat)
+            i += 2
+        else:
+            out.append(re.escape(fmt[i]))
+            i += 1
+    return "".join(out) + "$"
+
+
+def strptime(text: pd.Series, fmt: str) -> pd.Series:
+    """Parse text with one format; NaT where a value does not fit it exactly.
+
+    Polars does this about 25x faster than pandas 3 and, unlike Arrow's strptime, refuses
+    impossible dates (31.02.) instead of rolling them over into the next month. The regex
+    guard keeps the format's grammar strict (a two-digit year is not year 25).
+    """
+    pattern = _format_regex(fmt)
+    if pattern is None or "%f" in fmt:
+        return pd.to_datetime(text, format=fmt, errors="coerce").astype("datetime64[us]")
+    series = pl.Series(text.to_numpy(dtype=object, na_value=None), dtype=pl.String)
+    parsed = series.str.to_datetime(fmt, strict=False, exact=True, time_unit="us")
+    parsed = pl.select(pl.when(series.str.contains(pattern)).then(parsed)).to_series()
+    return pd.Series(parsed.to_numpy(), index=text.index).astype("datetime64[us]")
+
+
+def _format_order(sample_src: pd.Series, fmt: str | None) -> tuple[list[str], list[str]]:
+    """Formats the first values fit (most hits first), and the others, tried after ISO 8601
+    on what is left: a 1M-row column is parsed once, not once per format."""
     if fmt:
-        return [fmt]
+        return [fmt], []
     sample = sample_src.head(200)
-    hits = []
-    for f in GERMAN_FORMATS:
-        hits.append(int(pd.to_datetime(sample, format=f, errors="coerce").notna().sum()))
+    hits = [int(strptime(sample, f).notna().sum()) for f in GERMAN_FORMATS]
     order = sorted(range(len(GERMAN_FORMATS)), key=lambda i: -hits[i])
-    return [GERMAN_FORMATS[i] for i in order]
+    return ([GERMAN_FORMATS[i] for i in order if hits[i]],
+            [GERMAN_FORMATS[i] for i in order if not hits[i]])
+
+
+def _parse_with(f: str, text: pd.Series, pending: np.ndarray, naive: pd.Series,
+                used: list[str]) -> int:
+    """Parse the pending values that fit ``f`` into ``naive``; return how many are date-only."""
+    if not pending.any():
+        return 0
+    positions = np.flatnonzero(pending)
+    parsed = strptime(text.iloc[positions], f)
+    ok = parsed.notna().to_numpy()
+    if not ok.any():
+        return 0
+    naive.iloc[positions[ok]] = parsed.to_numpy()[ok]
+    pending[positions[ok]] = False
+    used.append(f)
+    return 0 if "%H" in f else int(ok.sum())
 
 
 def _parse_iso(text: pd.Series, pending: np.ndarray, naive: pd.Series, aware: pd.Series,
@@ -139,7 +187,7 @@ def _parse_iso(text: pd.Series, pending: np.ndarray, naive: pd.Series, aware: pd
         parsed = pd.to_datetime(iso_vals[offs], format="ISO8601", utc=True, errors="coerce")
         ok = parsed.notna().to_numpy()
         pos = pos_all[offs][ok]
-        aware.iloc[pos] = parsed[ok].astype(TIMESTAMP_DTYPE).to_numpy()
+        aware.iloc[pos] = parsed[ok].astype(TIMESTAMP_DTYPE).array
         has_aware[pos] = True
         pending[pos] = False
     if (~offs).any():
@@ -155,21 +203,17 @@ def _parse_iso(text: pd.Series, pending: np.ndarray, naive: pd.Series, aware: pd
 
 def _localize(naive: pd.Series, timezone: str) -> tuple[pd.Series, int, int]:
     """Place naive local times in ``timezone``; return UTC values and the DST fold/gap counts."""
-    values = pd.Series(pd.NaT, index=naive.index, dtype=TIMESTAMP_DTYPE)
-    mask = naive.notna().to_numpy()
-    if not mask.any():
-        return values, 0, 0
-    local = naive[mask]
-    strict = local.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
-    odd = strict.isna().to_numpy()
+    strict = naive.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT")
+    odd = (strict.isna() & naive.notna()).to_numpy()
     ambiguous_n = nonexistent_n = 0
     if odd.any():
         # fold: read as summer time (the first of the two readings); gap: moved forward
+        local = naive[odd]
         lenient = local.dt.tz_localize(timezone, ambiguous=np.ones(len(local), bool),
                                        nonexistent="shift_forward")
-        gap = odd & (lenient.dt.tz_localize(None) != local).to_numpy()
+        gap = (lenient.dt.tz_localize(None) != local).to_numpy()
         nonexistent_n = int(gap.sum())
-        ambiguous_n = int(odd.sum()) - nonexistent_n
-        strict = strict.where(~odd, lenient)
-    values[mask] = strict.dt.tz_convert("UTC").astype(TIMESTAMP_DTYPE).to_numpy()
-    return values, ambiguous_n, nonexistent_n
+        ambiguous_n = len(local) - nonexistent_n
+        strict = strict.copy()
+        strict.loc[odd] = lenient
+    return strict.dt.tz_convert("UTC").astype(TIMESTAMP_DTYPE), ambiguous_n, nonexistent_n

@@ -9,7 +9,6 @@ counted in the :class:`ImportReport`.
 from __future__ import annotations
 
 import re
-from collections import Counter, deque
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -291,9 +290,10 @@ def build_log(raw: RawTable, options: ImportOptions) -> ImportResult:
         {raw.row_label: d.row, "column": d.column, "reason": d.reason}
         for d in sorted(dropped, key=lambda d: d.row)[:MAX_EXAMPLES]]
     report.events = len(df)
-    report.activity_events = dict(Counter(df[L.ACTIVITY].tolist()).most_common())
+    report.activity_events = {str(k): int(v)
+                              for k, v in df[L.ACTIVITY].value_counts().items()}
     if L.LIFECYCLE in df.columns:
-        df = _pair_lifecycle(L.finalize_log(df), report)
+        df = _pair_lifecycle(df, report)
     _protect(df, options, report, staff_cols)
     df = L.finalize_log(df)
     report.rows = len(df)
@@ -368,21 +368,27 @@ _NUMBER = {
 def _maybe_numeric(values: pd.Series, decimal: str) -> pd.Series:
     """Text columns whose every value is a number become numbers (decimal comma aware).
 
-    Values with a leading zero (``00123``) mark an identifier: the column stays text.
+    Values with a leading zero (``00123``) mark an identifier: the column stays text. Works on
+    the distinct values only: extra columns are mostly case attributes with few of them.
     """
-    text = values.dropna().astype(str).str.strip()
-    text = text[text != ""]
-    if text.empty or text.str.match(r"^-?0\d").any():
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    text = pd.Series(uniques, dtype="string").str.strip()
+    text = text.mask(text == "")
+    present = text.dropna()
+    if present.empty or present.str.match(r"^-?0\d").any():
         return values
-    pattern = _NUMBER.get(decimal, _NUMBER["."])
-    if not text.str.match(pattern).all():
+    if not present.str.match(_NUMBER.get(decimal, _NUMBER["."])).all():
         return values
     thousands = "." if decimal == "," else ","
-    cleaned = values.astype("string").str.strip().str.replace(thousands, "", regex=False)
+    cleaned = text.str.replace(thousands, "", regex=False)
     if decimal == ",":
         cleaned = cleaned.str.replace(",", ".", regex=False)
-    cleaned = cleaned.mask(cleaned == "")
-    return pd.to_numeric(cleaned)
+    numbers = pd.to_numeric(cleaned).to_numpy(dtype=float, na_value=np.nan)
+    out = np.append(numbers, np.nan)[codes]
+    result = pd.Series(out, index=values.index)
+    if np.all(np.isnan(out) | (out == np.round(out))) and not np.isnan(out).any():
+        return result.astype("int64")
+    return result
 
 
 def _constant_within_case(values: pd.Series, case_codes: np.ndarray) -> bool:
@@ -399,51 +405,59 @@ def _pair_lifecycle(df: pd.DataFrame, report: ImportReport) -> pd.DataFrame:
     """Merge start/complete event pairs into one activity instance with ``start_time``.
 
     Within a case and activity, in time order, each ``complete`` closes the oldest open
-    ``start`` (FIFO), as pm4py's interval conversion does. Unpaired starts and other lifecycle
-    transitions (``schedule``, ``ate_abort`` ...) stay as rows with their ``lifecycle`` value,
-    and are counted: nothing disappears.
+    ``start`` (FIFO), as pm4py's interval conversion does; a ``complete`` with no open start
+    stays an instance without start time. Unpaired starts and other lifecycle transitions
+    (``schedule``, ``ate_abort`` ...) stay as rows with their ``lifecycle`` value, and are
+    counted: nothing disappears.
+
+    Vectorised: with running counts per (case, activity) of starts S and completes C, the
+    completes left unmatched so far are U = max(0, running max of C - S); a complete is matched
+    iff U does not grow at it, and under FIFO the m-th matched complete (m = C - U) closes the
+    m-th start.
     """
     lc = df[L.LIFECYCLE]
-    report.lifecycle_other = {
-        str(k): int(v) for k, v in lc[~lc.isin(["start", "complete"]) & lc.notna()]
-        .value_counts().items()}
-    if not (lc == "start").any():
-        df[L.LIFECYCLE] = lc.mask(lc == "complete")
-        if df[L.LIFECYCLE].isna().all():
-            df = df.drop(columns=[L.LIFECYCLE])
-        return df
-    if L.START_TIME not in df.columns:
-        df[L.START_TIME] = pd.Series(pd.NaT, index=df.index, dtype=L.TIMESTAMP_DTYPE)
-    sel = np.flatnonzero(lc.isin(["start", "complete"]).fillna(False).to_numpy())
-    cases = df[L.CASE_ID].to_numpy(object)[sel]
-    acts = df[L.ACTIVITY].to_numpy(object)[sel]
-    is_start = (lc.to_numpy(object)[sel] == "start")
-    open_starts: dict[tuple[Any, Any], deque[int]] = {}
-    start_of: list[int] = []
-    complete_of: list[int] = []
-    for i, case, act, st in zip(sel.tolist(), cases, acts, is_start, strict=True):
-        key = (case, act)
-        if st:
-            open_starts.setdefault(key, deque()).append(i)
-        else:
-            q = open_starts.get(key)
-            if q:
-                start_of.append(q.popleft())
-                complete_of.append(i)
-    ts = df[L.TIMESTAMP].to_numpy()
-    start_col = df[L.START_TIME].to_numpy(copy=True)
-    start_col[complete_of] = ts[start_of]
-    df[L.START_TIME] = pd.Series(start_col, index=df.index).astype(L.TIMESTAMP_DTYPE)
-    keep = np.ones(len(df), bool)
-    keep[start_of] = False
-    report.lifecycle_pairs = len(start_of)
-    report.lifecycle_unpaired_start = int(is_start.sum()) - len(start_of)
-    df = df.loc[keep].copy()
+    other = lc[~lc.isin(["start", "complete"]) & lc.notna()]
+    report.lifecycle_other = {str(k): int(v) for k, v in other.value_counts().items()}
+    if (lc == "start").any():
+        if L.START_TIME not in df.columns:
+            df[L.START_TIME] = pd.Series(pd.NaT, index=df.index, dtype=L.TIMESTAMP_DTYPE)
+        df = _match_starts(df, report)
     lc = df[L.LIFECYCLE]
     df[L.LIFECYCLE] = lc.mask(lc == "complete")
     if df[L.LIFECYCLE].isna().all():
         df = df.drop(columns=[L.LIFECYCLE])
     return df
+
+
+def _match_starts(df: pd.DataFrame, report: ImportReport) -> pd.DataFrame:
+    sel = np.flatnonzero(df[L.LIFECYCLE].isin(["start", "complete"]).to_numpy(bool))
+    sub = df.iloc[sel]
+    group = sub.groupby([L.CASE_ID, L.ACTIVITY], sort=False, observed=True).ngroup().to_numpy()
+    ts = sub[L.TIMESTAMP].dt.tz_convert(None).to_numpy().astype("int64")
+    order = np.lexsort((sub[L.SOURCE_ROW].to_numpy(), ts, group))
+    group, rows = group[order], sel[order]
+    is_start = (sub[L.LIFECYCLE].to_numpy(object)[order] == "start")
+    g = pd.Series(group)
+    starts = pd.Series(is_start.astype(np.int64)).groupby(g).cumsum().to_numpy()
+    completes = pd.Series((~is_start).astype(np.int64)).groupby(g).cumsum().to_numpy()
+    unmatched = pd.Series(completes - starts).groupby(g).cummax().clip(lower=0).to_numpy()
+    prev = pd.Series(unmatched).groupby(g).shift(1, fill_value=0).to_numpy()
+    matched = ~is_start & (unmatched == prev)
+    start_keys = pd.DataFrame({"g": group[is_start], "k": starts[is_start],
+                               "start_row": rows[is_start]})
+    done_keys = pd.DataFrame({"g": group[matched], "k": (completes - unmatched)[matched],
+                              "row": rows[matched]})
+    pairs = done_keys.merge(start_keys, on=["g", "k"], how="inner")
+    start_of, complete_of = pairs["start_row"].to_numpy(), pairs["row"].to_numpy()
+    naive_start = df[L.START_TIME].dt.tz_convert(None).to_numpy(copy=True)
+    naive_start[complete_of] = df[L.TIMESTAMP].dt.tz_convert(None).to_numpy()[start_of]
+    df[L.START_TIME] = pd.Series(naive_start, index=df.index).dt.tz_localize("UTC").astype(
+        L.TIMESTAMP_DTYPE)
+    keep = np.ones(len(df), bool)
+    keep[start_of] = False
+    report.lifecycle_pairs = len(start_of)
+    report.lifecycle_unpaired_start = int(is_start.sum()) - len(start_of)
+    return df.loc[keep].reset_index(drop=True)
 
 
 def _protect(df: pd.DataFrame, options: ImportOptions, report: ImportReport,

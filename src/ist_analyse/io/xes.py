@@ -1,18 +1,27 @@
 """Read an XES event log (``.xes``, ``.xes.gz``) into a :class:`~ist_analyse.io.raw.RawTable`.
 
-Parser choice (measured on bpic2012.xes.gz, 262,200 events, 74 MB of XML, 2-core AMD EPYC;
-see ``benchmarks/README.md``):
+Parser choice, by measurement (bpic2012.xes.gz: 262,200 events, 74 MB of XML; 2-core AMD
+EPYC, Python 3.11; best of 3 fresh processes; full table in ``benchmarks/README.md``):
 
-- the stdlib ``xml.parsers.expat`` (pyexpat) with start/end handlers, as written here: ~4 s;
-- lxml ``iterparse(events=("end",), tag=(event, trace))`` that does nothing with the elements
-  but clear them: 3.4 s; reading the attributes of each event as well: 5.1-5.5 s;
-- lxml ``XMLParser(target=...)`` with start/end methods that do nothing: 3.5 s, before any work,
-  and a SAX target cannot ask lxml for the current line, so structure errors (an event outside
-  a trace, a trace without a name) could not say where they are;
-- pm4py's default iterparse importer: 26 s and 0.7 GB.
+- this reader, stdlib ``xml.parsers.expat`` (pyexpat) with start/end handlers: 5.3 s, 152 MB
+  peak RSS (of which 103 MB is Python + pandas before reading);
+- the floor of that approach, pyexpat with start/end handlers that do nothing: 4.1 s;
+- lxml ``iterparse(events=("end",), tag=(event, trace))`` that only clears the elements:
+  3.4 s; reading each event's attributes on top: 5.1-5.5 s;
+- lxml ``XMLParser(target=...)`` doing the same work as here: 5.2 s; and a SAX target cannot
+  ask lxml for the current line, so structure errors could not say where they are;
+- ``xml.etree.ElementTree.XMLPullParser`` (C accelerated): 6 s before any work;
+- not parsers, for scale: ``re.findall`` of a tag tokenizer alone 2.2 s, ``str.split("<")`` plus
+  a Python loop 2.5 s, polars / pyarrow regex extraction 2-2.8 s, each still needing a real
+  parser for well-formedness and line numbers on top;
+- pm4py's ``read_xes(variant="iterparse")``: 25-26 s, 680 MB; pm4py with rustxes: 1.6-1.8 s,
+  554 MB (Rust; no line numbers, no size cap, dates parsed instead of kept raw).
 
-pyexpat is the fastest of the safe options once the real work is counted, it streams, it gives
-the line and column of every callback, and it has no dependency. It is hardened like this:
+Every safe Python-level parser pays ~1 µs per element for the callback into Python, and the
+log has 1.36 million elements: ~1.2 s of real work sits on a 4.1 s floor, so 1.5x of rustxes
+is out of reach without compiled code. pyexpat is the fastest safe option once the real work is
+counted, it streams, it gives the line and column of every callback, and it needs no
+dependency. It is hardened like this:
 
 - any ``<!DOCTYPE`` is refused (``StartDoctypeDeclHandler`` raises before the internal subset is
   read): no entity can be declared, so there is no XXE, no billion laughs, no quadratic blowup;
@@ -21,7 +30,8 @@ the line and column of every callback, and it has no dependency. It is hardened 
   ``ExternalEntityRefHandler`` is set: expat itself never opens a file or a URL;
 - a reference to an undefined entity is an expat error (XML_SYNTAX); the five predefined
   entities and character references decode (``&amp;`` -> ``&``, pm4py #563);
-- element nesting is capped at :data:`MAX_DEPTH` levels;
+- nesting inside an attribute is capped at :data:`MAX_DEPTH` levels (expat itself has no
+  depth limit);
 - a gzip stream is decompressed through a counting reader and refused (SIZE_LIMIT) as soon as it
   passes ``ImportOptions.max_bytes``. Gzip is recognised by its magic bytes, not the suffix.
 
@@ -118,6 +128,17 @@ class _CountingReader:
                 hint="a highly compressed file (gzip bomb?) or a very large log; raise "
                      "ImportOptions.max_bytes if the file is trusted")
         return data
+
+
+def _key_value(attrs: list[str]) -> tuple[str | None, str | None]:
+    """``key`` and ``value`` from expat's ordered attribute list (any order, any extras)."""
+    key = value = None
+    for i in range(0, len(attrs) - 1, 2):
+        if attrs[i] == "key":
+            key = attrs[i + 1]
+        elif attrs[i] == "value":
+            value = attrs[i + 1]
+    return key, value
 
 
 def _local(name: str) -> str:
@@ -221,10 +242,10 @@ class _Reader:
         tr_cols: dict[str, list[str | None]] = {}
         intern: dict[str, str] = {}
         setdefault = intern.setdefault
-        # ctx: where we are (_DOC, _LOG, _TRACE, _EVENT); skip: depth inside an element whose
-        # content is not read (an attribute's children, <global>, <extension>, ...).
-        ctx = _DOC
-        skip = 0
+        # state = ctx + 4 * skip. ctx (state & 3): where we are, _DOC, _LOG, _TRACE or _EVENT;
+        # skip (state >> 2): depth inside an element whose content is not read (an attribute's
+        # children, <global>, <extension>, ...). One int keeps the hot path to one comparison.
+        state = _DOC
         n = 0  # events kept so far = index of the current event's row
         events_read = 0
         nested = 0
@@ -235,58 +256,58 @@ class _Reader:
         dropped: list[DroppedRow] = []
         dropped_ranges: list[tuple[int, int]] = []
 
-        def start(name: str, attrs: dict[str, str]) -> None:
-            nonlocal ctx, skip, n, nested, trace_start, trace_line, trace_attrs
-            if skip:
-                skip += 1
-                if ctx >= _TRACE:
+        def start(name: str, attrs: list[str]) -> None:
+            nonlocal state, nested, trace_start, trace_line, trace_attrs
+            if state == _EVENT:  # an event attribute: by far the most frequent case
+                try:  # ordered_attributes: [name, value, name, value, ...]
+                    k1, key, k2, v = attrs
+                    if k1 != "key" or k2 != "value":
+                        key, v = _key_value(attrs)
+                except ValueError:
+                    key, v = _key_value(attrs)
+                if key is not None and v is not None:
+                    if name != "date":  # timestamps are unique: not worth interning
+                        v = setdefault(v, v)
+                    try:
+                        col = ev_cols[key]
+                    except KeyError:
+                        col = ev_cols[key] = [None] * n
+                    m = len(col)
+                    if m == n:
+                        col.append(v)
+                    elif m > n:
+                        col[n] = v  # the same key twice in one event: the last one wins
+                    else:
+                        col.extend([None] * (n - m))
+                        col.append(v)
+                elif key is None and _local(name) in ("event", "trace", "log"):
+                    raise _Stop(self._error(f"<{name}> inside an <event>",
+                                            ErrorCode.XML_STRUCTURE))
+                state = _EVENT + 4
+            elif state > _EVENT:  # inside an element whose content is skipped
+                state += 4
+                if state & 3 >= _TRACE:
                     nested += 1
-                if skip > MAX_DEPTH:
+                if state >> 2 > MAX_DEPTH:
                     raise _Stop(self._error(
                         f"elements nested deeper than {MAX_DEPTH} levels (limit)",
                         ErrorCode.XML_STRUCTURE))
-                return
-            if ctx == _EVENT:  # an event attribute: by far the most frequent case
-                key = attrs.get("key")
-                if key is not None:
-                    v = attrs.get("value")
-                    if v is not None:
-                        if name != "date":
-                            v = setdefault(v, v)
-                        col = ev_cols.get(key)
-                        if col is None:
-                            col = ev_cols[key] = [None] * n
-                            col.append(v)
-                        else:
-                            m = len(col)
-                            if m == n:
-                                col.append(v)
-                            elif m > n:
-                                col[n] = v  # the same key twice in one event: last wins
-                            else:
-                                col.extend([None] * (n - m))
-                                col.append(v)
-                elif _local(name) in ("event", "trace", "log"):
-                    raise _Stop(self._error(f"<{name}> inside an <event>",
-                                            ErrorCode.XML_STRUCTURE))
-                skip = 1
-            elif ctx == _TRACE:
+            elif state == _TRACE:
                 local = _local(name)
                 if local == "event":
-                    ctx = _EVENT
+                    state = _EVENT
                     return
                 if local in ("trace", "log"):
                     raise _Stop(self._error(f"<{name}> inside a <trace>",
                                             ErrorCode.XML_STRUCTURE))
-                key = attrs.get("key")
-                v = attrs.get("value")
+                key, v = _key_value(attrs)
                 if key is not None and v is not None:
                     trace_attrs[key] = setdefault(v, v)
-                skip = 1
-            elif ctx == _LOG:
+                state = _TRACE + 4
+            elif state == _LOG:
                 local = _local(name)
                 if local == "trace":
-                    ctx = _TRACE
+                    state = _TRACE
                     trace_start = n
                     trace_line = p.CurrentLineNumber
                     trace_attrs = {}
@@ -297,27 +318,27 @@ class _Reader:
                 elif local == "log":
                     raise _Stop(self._error("<log> inside a <log>", ErrorCode.XML_STRUCTURE))
                 else:  # extension, global, classifier, log-level attributes: not events
-                    skip = 1
+                    state = _LOG + 4
             else:  # the root element
                 if _local(name) != "log":
                     raise _Stop(self._error(
                         f"the root element is <{name}>, not <log>: not an XES file",
                         ErrorCode.WRONG_FORMAT))
-                ctx = _LOG
+                state = _LOG
 
         def end(_name: str) -> None:
-            nonlocal ctx, skip, n, events_read
-            if skip:
-                skip -= 1
-            elif ctx == _EVENT:
+            nonlocal state, n, events_read
+            if state > _EVENT:
+                state -= 4
+            elif state == _EVENT:
                 n += 1
                 events_read += 1
-                ctx = _TRACE
-            elif ctx == _TRACE:
+                state = _TRACE
+            elif state == _TRACE:
                 finish_trace()
-                ctx = _LOG
+                state = _LOG
             else:
-                ctx = _DOC
+                state = _DOC
 
         def finish_trace() -> None:
             nonlocal n, empty_traces
@@ -348,6 +369,7 @@ class _Reader:
                     col.extend([None] * (trace_start - len(col)))
                 col.extend([v] * k)
 
+        p.ordered_attributes = True
         p.StartElementHandler = start
         p.EndElementHandler = end
 
@@ -372,7 +394,7 @@ class _Reader:
         except _Stop as stop:
             raise stop.error from None
         except expat.ExpatError as exc:
-            error = self._expat_error(exc, ctx)
+            error = self._expat_error(exc, state & 3)
             if getattr(source, "cut_off", False):
                 error.hint = "the gzip stream is cut off (incomplete copy or download?)"
             raise error from None

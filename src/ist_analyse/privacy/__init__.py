@@ -11,7 +11,6 @@ exports of the same office can be joined; destroying the key makes the outputs u
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import os
 import secrets
@@ -103,17 +102,14 @@ def load_or_create_key(path: Path | None = None) -> bytes:
 
 
 def pseudonymize(values: pd.Series, key: bytes, prefix: str = "V-") -> pd.Series:
-    """Replace each value by ``prefix`` + 26 base32 characters of HMAC-SHA256 (128 bits).
+    """Replace each value by ``prefix`` + 32 hex digits of HMAC-SHA256 (128 bits).
 
     Values are canonicalised first (surrounding blanks removed, Unicode NFC), so ``ABH-1 `` and
     ``ABH-1`` get one pseudonym. Missing values stay missing. Each distinct value is hashed once.
     """
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    mapped = [
-        prefix + base64.b32encode(hmac.new(
-            key, unicodedata.normalize("NFC", str(u).strip()).encode("utf-8"),
-            hashlib.sha256).digest()[:16]).decode("ascii").rstrip("=").lower()
-        for u in uniques
-    ]
+    digest, nfc = hmac.digest, unicodedata.normalize
+    mapped = [prefix + digest(key, nfc("NFC", str(u).strip()).encode("utf-8"), "sha256")[:16].hex()
+              for u in uniques.tolist()]
     table = pd.array([*mapped, pd.NA], dtype="string")
     return pd.Series(table[codes], index=values.index, dtype="string")
