@@ -7,14 +7,17 @@ a user sees in an editor (header = line 1), also when quoted values contain line
 
 Two parsers give the same result:
 
-* the **fast path** (pyarrow's multi-threaded CSV parser) is taken when every record sits on
-  one line: the number of records equals the number of non-blank lines, so record *i* is the
-  *i*-th non-blank line, found with numpy on the bytes;
-* the **exact path** (Python's :mod:`csv` module, which counts lines) handles everything else:
-  quoted line breaks, rows with the wrong number of fields, NUL bytes, an unclosed quote.
+* the **fast path**: pyarrow's multi-threaded CSV parser gives the records; numpy finds the
+  non-blank lines in the bytes. Record *i* starts on a non-blank line and spans one line more
+  for every line break inside its quoted values, so its physical line follows from the values
+  themselves; when records and lines do not add up, the fast path gives up;
+* the **exact path** (Python's :mod:`csv` module, which counts lines) handles every file the
+  fast path refuses: rows with the wrong number of fields, NUL bytes, an unclosed quote, a
+  field larger than pyarrow's block. It is about four times slower.
 
-Both share the quoting rules of Python's csv module (``"`` quotes, ``""`` escapes a quote),
-which pyarrow follows for one-line records; ``tests/io/test_csv.py`` checks that the two agree.
+Both follow the quoting rules of Python's csv module (``"`` quotes, ``""`` escapes a quote,
+text after a closing quote is kept); ``tests/io/test_csv.py`` checks that the two agree on
+generated files, and that files written by :mod:`csv` come back cell for cell, line for line.
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ _SEP_NAMES = {";": "';'", ",": "','", "\t": "tab", "|": "'|'"}
 #: How much of the file (bytes) is looked at to find the separator and the header.
 _PREFIX_BYTES = 64 * 1024
 _SNIFF_RECORDS = 200
-#: Rows/columns beyond which a CSV field is certainly broken (a quote never closed).
+#: Largest field the csv module reads (its default, 128 KiB, is too small for long notes).
 _FIELD_LIMIT = 256 * 1024 * 1024
 #: An unclosed quote with --skip-bad-rows drops its line and reading goes on; past this many
 #: the file is not a CSV file we can repair.
@@ -473,13 +476,13 @@ def _dialect_in(text: str, complete: bool, options: ImportOptions,
     if len(names) < width:
         notes.append(f"header ends with {width - len(names)} empty column name(s) "
                      "(a trailing separator): ignored")
-    _check_names(names, name, start)
+    check_column_names(names, name, start)
     return _Dialect(sep=sep, header=names, width=width, header_line=start, data_from=prev_end,
                     notes=notes)
 
 
-def _check_names(names: list[str], file: str, line: int | None, row_label: str = "line",
-                 letters: list[str] | None = None) -> None:
+def check_column_names(names: list[str], file: str, line: int | None, row_label: str = "line",
+                       letters: list[str] | None = None) -> None:
     """Empty, duplicate or reserved column names: refuse, naming them (shared with Excel)."""
     label = (lambda i: f"column {letters[i]}") if letters else (lambda i: f"column {i + 1}")
     empty = [label(i) for i, n in enumerate(names) if not n]
@@ -591,16 +594,16 @@ def _line_index(buf: bytes) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _read_fast(buf: bytes, dialect: _Dialect) -> _Parsed | None:
-    """pyarrow parse, trusted only if each record is exactly one non-blank line."""
+    """pyarrow parse plus line numbers from numpy; ``None`` when the exact path must decide.
+
+    Record *i* starts on a non-blank line; a record spans one line more for every line break
+    inside its (quoted) values, so the start lines follow from the values themselves.
+    """
     starts, lengths = _line_index(buf)
     first = dialect.data_from  # index of the first line after the header
-    if first >= len(starts):
-        return _Parsed([np.empty(0, object) for _ in dialect.header], np.empty(0, np.int64))
     nonblank = np.flatnonzero(lengths[first:] > 0) + first
     if not len(nonblank):
         return _Parsed([np.empty(0, object) for _ in dialect.header], np.empty(0, np.int64))
-    if _ends_in_quote(buf[starts[nonblank[-1]]:].decode("utf-8"), dialect.sep):
-        return None
     names = [f"f{i}" for i in range(dialect.width)]
     try:
         table = pa_csv.read_csv(
@@ -615,14 +618,20 @@ def _read_fast(buf: bytes, dialect: _Dialect) -> _Parsed | None:
                 strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, pa.ArrowException):
         return None  # wrong field counts, huge fields: the exact path says what and where
-    if table.num_rows != len(nonblank):
-        return None  # some record spans lines (quoted line break)
-    columns, empty = zip(*(_to_objects(table.column(i)) for i in range(dialect.width)),
-                         strict=True)
+    converted = [_to_objects(table.column(i)) for i in range(dialect.width)]
+    columns = [c.values for c in converted]
+    empty = [c.empty for c in converted]
+    index = _record_lines(converted, table.num_rows, nonblank)
+    if index is None:
+        return None
+    # Python's csv module and pyarrow both close a quote left open at the end of the file
+    # silently: the last record must not end inside a quoted value
+    if _ends_in_quote(buf[starts[nonblank[index[-1]]]:].decode("utf-8"), dialect.sep):
+        return None
     n = len(dialect.header)
     if n < dialect.width and not all(e.all() for e in empty[n:]):
         return None  # a value under a nameless trailing column: the exact path reports it
-    lines = nonblank + 1
+    lines = nonblank[index] + 1
     notes: list[str] = []
     all_empty = np.logical_and.reduce(empty)
     if all_empty.any():
@@ -630,28 +639,81 @@ def _read_fast(buf: bytes, dialect: _Dialect) -> _Parsed | None:
             notes.append(_empty_rows_note(int(all_empty.sum()), int(lines[all_empty][0])))
         keep = ~all_empty
         lines = lines[keep]
-        columns = tuple(c[keep] for c in columns)
-    return _Parsed(list(columns[:n]), lines.astype(np.int64), notes=notes)
+        columns = [c[keep] for c in columns]
+    return _Parsed(columns[:n], lines.astype(np.int64), notes=notes)
 
 
-def _to_objects(col: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
+def _record_lines(columns: list[_Column], records: int,
+                  nonblank: np.ndarray) -> np.ndarray | None:
+    """For each record, the index into ``nonblank`` of the line it starts on.
+
+    ``None`` if the records and the lines do not add up (then the exact path decides).
+    """
+    available = len(nonblank)
+    if records == available:
+        return np.arange(records)
+    if records == 0 or records > available:
+        return None
+    breaks = np.zeros(records, dtype=np.int64)
+    for col in columns:
+        col.add_breaks(breaks)
+    multi = np.flatnonzero(breaks)
+    shift = np.zeros(records + 1, dtype=np.int64)  # extra non-blank lines before record i
+    offset = 0
+    for i in multi.tolist():
+        j = i + offset
+        if j >= available:
+            return None
+        last_line = nonblank[j] + breaks[i]
+        covered = int(np.searchsorted(nonblank, last_line, side="right")) - j
+        offset += covered - 1
+        shift[i + 1] += covered - 1
+    index = np.arange(records) + np.cumsum(shift[:-1])
+    if index[-1] >= available:
+        return None
+    last = index[-1]
+    covered = int(np.searchsorted(nonblank, nonblank[last] + breaks[-1], side="right")) - last
+    if last + covered != available:
+        return None
+    return index
+
+
+@dataclass
+class _Column:
+    """One parsed column: values (``str``/``None``), empty mask, and its dictionary."""
+
+    values: np.ndarray
+    empty: np.ndarray
+    raw: np.ndarray      # distinct raw values (before stripping)
+    indices: np.ndarray  # position of each cell's value in ``raw``
+
+    def add_breaks(self, breaks: np.ndarray) -> None:
+        """Add the line breaks inside each cell (CRLF, LF and lone CR count one each)."""
+        counts = np.fromiter(
+            ((v.count("\n") + v.count("\r") - v.count("\r\n")) if ("\n" in v or "\r" in v)
+             else 0 for v in self.raw), dtype=np.int64, count=len(self.raw))
+        if counts.any():
+            breaks += counts.take(self.indices)
+
+
+def _to_objects(col: pa.ChunkedArray | pa.Array) -> _Column:
     """Arrow strings to an object array of stripped ``str``, ``None`` for empty values.
 
-    Also returns the mask of empty values. Going through a dictionary strips and creates one
-    Python string per distinct value, not per cell: several times faster, as activity and staff
-    columns repeat a lot.
+    Going through a dictionary strips and creates one Python string per distinct value, not
+    per cell: several times faster, as activity and staff columns repeat a lot.
     """
     encoded = pc.dictionary_encode(col)
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
-    values = encoded.dictionary.to_numpy(zero_copy_only=False).astype(object)
+    raw = encoded.dictionary.to_numpy(zero_copy_only=False).astype(object)
     indices = encoded.indices.to_numpy(zero_copy_only=False)
-    if not len(values):
-        return np.full(len(indices), None, object), np.ones(len(indices), bool)
-    stripped = np.fromiter((v.strip(WHITESPACE) or None for v in values), dtype=object,
-                           count=len(values))
-    is_empty = np.fromiter((v is None for v in stripped), dtype=bool, count=len(values))
-    return stripped.take(indices), is_empty.take(indices)
+    if not len(raw):
+        return _Column(np.full(len(indices), None, object), np.ones(len(indices), bool), raw,
+                       indices)
+    stripped = np.fromiter((v.strip(WHITESPACE) or None for v in raw), dtype=object,
+                           count=len(raw))
+    is_empty = np.fromiter((v is None for v in stripped), dtype=bool, count=len(raw))
+    return _Column(stripped.take(indices), is_empty.take(indices), raw, indices)
 
 
 def _empty_rows_note(count: int, first_line: int) -> str:
@@ -662,44 +724,44 @@ def _empty_rows_note(count: int, first_line: int) -> str:
 # exact path: Python's csv module, every record with its first physical line
 
 
-def _records(lines: list[str], first: int, sep: str, skip_bad: bool, name: str
-             ) -> Iterator[tuple[int, list[str] | None, str]]:
-    """Yield ``(first line, fields, problem)`` of each record after line ``first``.
+def _parse_records(lines: list[str], first: int, sep: str, skip_bad: bool, name: str
+                   ) -> tuple[list[list[str]], list[int], dict[int, str]]:
+    """All records after line ``first``: fields, first physical line, and problems by index.
 
-    ``fields`` is ``None`` for a record that cannot be read (``problem`` says why). After an
+    A record that cannot be read has ``[]`` as fields and an entry in the problems. After an
     unclosed quote, reading goes on with the next line if ``skip_bad`` is set (that line is
     dropped), else it stops there.
     """
+    rows: list[list[str]] = []
+    starts: list[int] = []
+    problems: dict[int, str] = {}
     pos = first
     recoveries = 0
     while pos < len(lines):
         reader = csv.reader(itertools.islice(lines, pos, None), delimiter=sep, quotechar='"',
                             strict=False)
-        prev_end = pos
-        last: tuple[int, list[str]] | None = None
+        base = len(rows)
+        ends: list[int] = []
         while True:
             try:
-                row = next(reader)
-            except StopIteration:
+                for row in reader:
+                    rows.append(row)
+                    ends.append(reader.line_num)
                 break
             except csv.Error as exc:
-                start, prev_end = prev_end + 1, pos + reader.line_num
-                if last is not None:
-                    yield last[0], last[1], ""
-                    last = None
-                yield start, None, f"cannot be read as CSV: {exc}"
-                continue
-            start, prev_end = prev_end + 1, pos + reader.line_num
-            if last is not None:
-                yield last[0], last[1], ""
-            last = (start, row)
-        if last is None:
-            return
-        start, row = last
+                problems[len(rows)] = f"cannot be read as CSV: {exc}"
+                rows.append([])
+                ends.append(reader.line_num)
+        if not ends:
+            break
+        starts.append(pos + 1)
+        starts.extend(pos + e + 1 for e in ends[:-1])
+        start, row = starts[-1], rows[-1]
+        if len(rows) - 1 in problems:
+            break
         record_text = "".join(lines[start - 1:])
-        if prev_end < len(lines) or not _ends_in_quote(record_text, sep):
-            yield start, row, ""
-            return
+        if not _ends_in_quote(record_text, sep):
+            break
         # the record's last value opened a quote that is never closed
         raw_len = len(row[-1]) + row[-1].count('"')
         before = record_text[:len(record_text) - raw_len - 1]
@@ -711,62 +773,70 @@ def _records(lines: list[str], first: int, sep: str, skip_bad: bool, name: str
             raise InputError(message, file=name, row=open_line, code=ErrorCode.BAD_ROW,
                              hint=f"more than {_MAX_QUOTE_RECOVERIES} unclosed quotes: this is "
                                   "not a CSV file that can be repaired row by row")
-        yield open_line, None, message
-        if not skip_bad:
-            return  # the caller reports it (after any earlier bad rows)
+        rows[-1], starts[-1] = [], open_line
+        problems[len(rows) - 1] = message
+        if not skip_bad or base == len(rows):
+            break  # without --skip-bad-rows the caller reports it (after earlier bad rows)
         pos = open_line  # go on after the line with the unclosed quote
+    return rows, starts, problems
 
 
 def _read_exact(text: str, dialect: _Dialect, skip_bad: bool, name: str) -> _Parsed:
     lines = _physical_lines(text)
+    has_nul = "\x00" in text
     del text
     n = len(dialect.header)
-    header_text = ";".join(dialect.header) if dialect.sep == ";" else \
-        dialect.sep.join(dialect.header)
-    ok_rows: list[list[str]] = []
-    ok_lines: list[int] = []
+    header_text = dialect.sep.join(dialect.header)
     bad: list[tuple[DroppedRow, ErrorCode]] = []
-    empty_rows, first_empty = 0, 0
-    trailing, first_trailing = 0, 0
+    empty_lines: list[int] = []
+    trailing: list[int] = []
     gc_was_enabled = gc.isenabled()
-    gc.disable()  # millions of small lists: the cyclic GC would only slow this loop down
+    gc.disable()  # millions of small lists: the cyclic GC would only slow this down
     try:
         with _big_fields():
-            for start, row, problem in _records(lines, dialect.data_from, dialect.sep,
-                                                skip_bad, name):
-                if row is None:
-                    bad.append((DroppedRow(start, problem), ErrorCode.BAD_ROW))
-                    continue
-                if all(not v.strip(WHITESPACE) for v in row):
-                    if len(row) > 1:
-                        empty_rows += 1
-                        first_empty = first_empty or start
-                    continue
-                if any("\x00" in v for v in row):
-                    col = next(i for i, v in enumerate(row) if "\x00" in v)
-                    bad.append((DroppedRow(start, "contains a NUL byte (0x00): binary data in "
-                                           "a text file", _col_name(dialect.header, col)),
-                                ErrorCode.BINARY_FILE))
-                    continue
-                m = len(row)
-                if m > n:
-                    if any(v.strip(WHITESPACE) for v in row[n:]):
-                        bad.append((DroppedRow(start, _count_reason(m, n, header_text)),
-                                    ErrorCode.BAD_ROW))
-                        continue
-                    if m > dialect.width:
-                        trailing += 1
-                        first_trailing = first_trailing or start
-                    row = row[:n]
-                elif m < n:
-                    bad.append((DroppedRow(start, _count_reason(m, n, header_text)),
-                                ErrorCode.BAD_ROW))
-                    continue
-                ok_rows.append(row)
-                ok_lines.append(start)
+            rows, starts, problems = _parse_records(lines, dialect.data_from, dialect.sep,
+                                                    skip_bad, name)
+        del lines
+        lens = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+        good = lens == n
+        for i in np.flatnonzero(~good).tolist():
+            row, start = rows[i], starts[i]
+            if i in problems:
+                bad.append((DroppedRow(start, problems[i]), ErrorCode.BAD_ROW))
+            elif all(not v.strip(WHITESPACE) for v in row):
+                if len(row) > 1:
+                    empty_lines.append(start)
+            elif len(row) < n or any(v.strip(WHITESPACE) for v in row[n:]):
+                bad.append((DroppedRow(start, _count_reason(len(row), n, header_text)),
+                            ErrorCode.BAD_ROW))
+            else:
+                if len(row) > dialect.width:
+                    trailing.append(start)
+                rows[i] = row[:n]
+                good[i] = True
+        keep = np.flatnonzero(good)
+        raw_columns = [pa.array([rows[i][c] for i in keep.tolist()], type=pa.string())
+                       for c in range(n)]
     finally:
         if gc_was_enabled:
             gc.enable()
+    lines_ok = np.asarray(starts, dtype=np.int64)[keep]
+    nul = np.zeros(len(keep), dtype=bool)
+    if has_nul:
+        hits = [pc.match_substring(col, "\x00").to_numpy(zero_copy_only=False)
+                for col in raw_columns]
+        nul = np.logical_or.reduce(hits) if hits else nul
+        for i in np.flatnonzero(nul).tolist():
+            c = next(k for k, h in enumerate(hits) if h[i])
+            bad.append((DroppedRow(int(lines_ok[i]), "contains a NUL byte (0x00): binary data "
+                                   "in a text file", dialect.header[c]), ErrorCode.BINARY_FILE))
+    converted = [_to_objects(col) for col in raw_columns]
+    all_empty = np.logical_and.reduce([c.empty for c in converted]) if converted else \
+        np.zeros(len(keep), bool)
+    if n > 1:  # with one column, an empty row is a blank line
+        empty_lines.extend(lines_ok[all_empty].tolist())
+    drop = all_empty | nul
+    bad = _first_per_line(bad)
     if bad and not skip_bad:
         first, code = bad[0]
         others = [d.row for d, _ in bad[1:]]
@@ -778,18 +848,24 @@ def _read_exact(text: str, dialect: _Dialect, skip_bad: bool, name: str) -> _Par
                          code=code, hint=more + "fix the export, or use --skip-bad-rows to "
                          "leave such rows out (they are counted and listed)")
     notes = []
-    if empty_rows:
-        notes.append(_empty_rows_note(empty_rows, first_empty))
+    if empty_lines:
+        notes.append(_empty_rows_note(len(empty_lines), min(empty_lines)))
     if trailing:
-        notes.append(f"{trailing} line(s) end with empty fields beyond the header's {n} "
-                     f"columns (a trailing separator): ignored (first: line {first_trailing})")
+        notes.append(f"{len(trailing)} line(s) end with empty fields beyond the header's {n} "
+                     f"columns (a trailing separator): ignored (first: line {trailing[0]})")
     if bad:
         notes.append(f"{len(bad)} bad line(s) left out (--skip-bad-rows)")
-    columns = []
-    for i in range(n):
-        columns.append(_to_objects(pa.array([r[i] for r in ok_rows], type=pa.string()))[0])
-    return _Parsed(columns, np.asarray(ok_lines, dtype=np.int64),
-                   dropped=[d for d, _ in bad], notes=notes)
+    columns = [c.values[~drop] if drop.any() else c.values for c in converted]
+    return _Parsed(columns, lines_ok[~drop], dropped=[d for d, _ in bad], notes=notes)
+
+
+def _first_per_line(bad: list[tuple[DroppedRow, ErrorCode]]
+                    ) -> list[tuple[DroppedRow, ErrorCode]]:
+    """Sorted by line, one entry per record (the first column's problem)."""
+    seen: dict[int, tuple[DroppedRow, ErrorCode]] = {}
+    for entry in sorted(bad, key=lambda e: e[0].row):
+        seen.setdefault(entry[0].row, entry)
+    return list(seen.values())
 
 
 def _col_name(header: list[str], i: int) -> str | None:
