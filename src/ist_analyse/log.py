@@ -30,6 +30,7 @@ might mistype (year 2205, 1025) representable, so it becomes a finding, not a cr
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ist_analyse.errors import ErrorCode, SchemaError
@@ -78,9 +79,12 @@ def finalize_log(df: pd.DataFrame) -> pd.DataFrame:
             and c not in (SOURCE_FILE, SOURCE_ROW)]
     tail = [c for c in (SOURCE_FILE, SOURCE_ROW) if c in out.columns]
     out = out[first + case_cols + rest + tail]
-    sort_by = [CASE_ID, TIMESTAMP] + ([SOURCE_ROW] if SOURCE_ROW in out.columns else [])
-    out = out.sort_values(sort_by, kind="stable", ignore_index=True)
-    return out
+    # lexsort on integer codes: several times faster than sort_values on a string column
+    keys = [out[SOURCE_ROW].to_numpy(dtype="int64", na_value=0)] if SOURCE_ROW in out else []
+    keys.append(out[TIMESTAMP].dt.tz_convert(None).to_numpy().astype("int64"))
+    keys.append(pd.factorize(out[CASE_ID], sort=True)[0])
+    order = np.lexsort(keys)
+    return out.take(order).reset_index(drop=True)
 
 
 def validate_log(df: pd.DataFrame) -> pd.DataFrame:

@@ -432,7 +432,9 @@ def _pair_lifecycle(df: pd.DataFrame, report: ImportReport) -> pd.DataFrame:
 def _match_starts(df: pd.DataFrame, report: ImportReport) -> pd.DataFrame:
     sel = np.flatnonzero(df[L.LIFECYCLE].isin(["start", "complete"]).to_numpy(bool))
     sub = df.iloc[sel]
-    group = sub.groupby([L.CASE_ID, L.ACTIVITY], sort=False, observed=True).ngroup().to_numpy()
+    case_codes = pd.factorize(sub[L.CASE_ID])[0].astype(np.int64)
+    act_codes, acts = pd.factorize(sub[L.ACTIVITY])
+    group = case_codes * max(len(acts), 1) + act_codes
     ts = sub[L.TIMESTAMP].dt.tz_convert(None).to_numpy().astype("int64")
     order = np.lexsort((sub[L.SOURCE_ROW].to_numpy(), ts, group))
     group, rows = group[order], sel[order]
