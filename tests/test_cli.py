@@ -32,7 +32,7 @@ def test_help_is_fast_and_does_not_load_pandas_or_pm4py():
 
 
 def test_every_command_has_help_and_the_shared_import_options():
-    for cmd in ("inspect", "import"):
+    for cmd in ("inspect", "import", "discover", "bottlenecks"):
         res = run(cmd, "--help")
         assert res.returncode == 0, res.stderr
         for opt in ("--sep", "--encoding", "--date-format", "--mapping", "--case-col",

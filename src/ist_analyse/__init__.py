@@ -22,15 +22,23 @@ _EXPORTS = {
     "validate_log": "ist_analyse.log",
     "to_pm4py": "ist_analyse._pm4py",
     "IstAnalyseError": "ist_analyse.errors",
+    "bottlenecks": "ist_analyse.analysis.performance",
+    "Bottlenecks": "ist_analyse.analysis.performance",
+    "discover_process_map": "ist_analyse.analysis.discovery",
+    "ProcessMap": "ist_analyse.analysis.discovery",
 }
 
 __all__ = [
+    "Bottlenecks",
     "ImportOptions",
     "ImportReport",
     "ImportResult",
     "Inspection",
     "IstAnalyseError",
+    "ProcessMap",
     "__version__",
+    "bottlenecks",
+    "discover_process_map",
     "import_log",
     "inspect_log",
     "read_log",
@@ -40,6 +48,8 @@ __all__ = [
 
 if TYPE_CHECKING:
     from ist_analyse._pm4py import to_pm4py
+    from ist_analyse.analysis.discovery import ProcessMap, discover_process_map
+    from ist_analyse.analysis.performance import Bottlenecks, bottlenecks
     from ist_analyse.config import ImportOptions
     from ist_analyse.errors import IstAnalyseError
     from ist_analyse.inspection import Inspection, inspect_log

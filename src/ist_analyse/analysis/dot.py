@@ -1,0 +1,132 @@
+"""Graphviz drawings of process maps, BPMN models and Petri nets, with safe German labels.
+
+Activity names come from the data and can hold anything: ``<``, ``"``, ``\\``, ``&``, line
+breaks. python-graphviz reads a label that looks like ``<...>`` as HTML and Graphviz interprets
+backslash escapes in plain labels (reliability_anchors.md §2.2), so every label here is an
+HTML-like label built by us, with all data passed through :func:`html_text`: nothing from the
+data can add markup or escapes. Node ids are generated (``n0``, ``n1`` ...), never taken from
+data. Layout reads top to bottom. Numbers are written the German way (``1.234``, ``3,5 Tage``).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ist_analyse.errors import OutputError
+from ist_analyse.files import check_output, write_atomic
+from ist_analyse.privacy.suppress import MARK
+
+#: output formats a map can be written in (the file suffix decides)
+FORMATS = ("svg", "png", "pdf")
+FONT = "Helvetica"
+#: short waits blue, long waits red (ColorBrewer RdYlBu, reversed, without the pale middle)
+WAIT_COLOURS = ("#4575b4", "#74add1", "#fdae61", "#f46d43", "#d73027")
+#: node fill from rare (light) to frequent (dark)
+NODE_FILLS = ("#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd")
+SUPPRESSED_COLOUR = "#9e9e9e"
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def html_text(text: Any, width: int = 28) -> str:
+    """Data text for an HTML-like Graphviz label: escaped, control characters removed, long
+    names wrapped at blanks into lines of about ``width`` characters."""
+    raw = _CONTROL.sub(" ", str(text)).replace("\r", " ").replace("\t", " ")
+    lines: list[str] = []
+    for part in raw.split("\n"):
+        words, line = part.split(" "), ""
+        for word in words:
+            if line and len(line) + 1 + len(word) > width:
+                lines.append(line)
+                line = word
+            else:
+                line = f"{line} {word}" if line else word
+        lines.append(line)
+    return "<BR/>".join(html.escape(x, quote=True) for x in lines)
+
+
+def de_int(n: float | int | None) -> str:
+    """``1234`` -> ``1.234``; a suppressed figure -> ``·``."""
+    if n is None or pd.isna(n):
+        return MARK
+    return f"{int(n):,}".replace(",", ".")
+
+
+def de_num(x: float, digits: int = 1) -> str:
+    return f"{x:,.{digits}f}".replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def de_duration(days: float | None, office: bool = False) -> str:
+    """A duration in days as German text: ``3,2 Tage``, ``5,5 Std.``, ``12 Min.``."""
+    if days is None or pd.isna(days):
+        return MARK
+    if days >= 1:
+        unit = "AT" if office else ("Tag" if round(days, 1) == 1 else "Tage")
+        return f"{de_num(days)} {unit}"
+    hours = days * 24
+    if hours >= 1:
+        return f"{de_num(hours)} Std."
+    return f"{de_num(hours * 60, 0)} Min."
+
+
+def wait_colour(value: float | None, bounds: Sequence[float]) -> str:
+    """Colour class of a waiting time, by the quantile ``bounds`` of the shown edges."""
+    if value is None or pd.isna(value):
+        return SUPPRESSED_COLOUR
+    i = sum(value > b for b in bounds)
+    return WAIT_COLOURS[min(i, len(WAIT_COLOURS) - 1)]
+
+
+def node_fill(n: float | None, n_max: float) -> tuple[str, str]:
+    """Fill and font colour of an activity node by its frequency."""
+    if not n_max or n is None or pd.isna(n):
+        return NODE_FILLS[0], "black"
+    i = min(len(NODE_FILLS) - 1, int(len(NODE_FILLS) * math.sqrt(n / n_max)))
+    return NODE_FILLS[i], ("white" if i >= 4 else "black")
+
+
+def new_graph(title: str | None = None, legend: str | None = None) -> Any:
+    """A top-to-bottom Digraph with our fonts; ``legend`` (already HTML-safe) at the bottom."""
+    import graphviz
+
+    g = graphviz.Digraph(engine="dot")
+    g.attr("graph", rankdir="TB", fontname=FONT, fontsize="11", nodesep="0.35",
+           ranksep="0.45", labelloc="b", labeljust="l", bgcolor="white", newrank="true")
+    g.attr("node", fontname=FONT, fontsize="11")
+    g.attr("edge", fontname=FONT, fontsize="9", arrowsize="0.7")
+    parts = []
+    if title:
+        parts.append(f'<B>{html_text(title, 80)}</B>')
+    if legend:
+        parts.append(legend)
+    if parts:
+        g.attr("graph", label="<" + "<BR/>".join(parts) + ">")
+    return g
+
+
+def render(source: str, output: str | Path, inputs: Sequence[str | Path] = ()) -> Path:
+    """Lay out DOT ``source`` with Graphviz and write ``output`` (.svg/.png/.pdf) atomically."""
+    import graphviz
+
+    output = Path(output)
+    fmt = output.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise OutputError(f"cannot draw a map as '{output.suffix or output.name}'",
+                          file=output, hint="name the output .svg, .png or .pdf")
+    check_output(output, inputs)
+    try:
+        data = graphviz.Source(source, engine="dot").pipe(format=fmt)
+    except graphviz.ExecutableNotFound as exc:
+        raise OutputError("Graphviz is not installed (the 'dot' program was not found)",
+                          file=output, hint="install it, e.g. apt install graphviz") from exc
+    except graphviz.CalledProcessError as exc:
+        msg = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
+        raise OutputError("Graphviz could not draw the map" + (f": {msg[-1]}" if msg else ""),
+                          file=output) from exc
+    return write_atomic(output, lambda fh: fh.write(data))

@@ -1,0 +1,263 @@
+"""Activity instances on a columnar engine: where the canonical log becomes a Polars frame.
+
+Every KPI of :mod:`ist_analyse.analysis` starts from the same frame, built once here: one row per
+completed activity instance, ordered within its case, with the time since the previous instance
+split into waiting and processing. The definitions (also in the README):
+
+* **events used**: completed activity instances, i.e. rows without a ``lifecycle`` value.
+  Other lifecycle events (``schedule``, a ``start`` that never completed) are not steps of the
+  case; they are left out and counted.
+* **order within a case**: by start (the start time where the log has one, else the completion
+  time), then completion time, then position in the log. This is pm4py's order for interval
+  logs; without start times it is the canonical order (completion time, source row).
+* **transition a → b**: b is the next instance after a in the same case.
+* **waiting time before b** = ``max(start(b), end(a)) − end(a)``: from the completion of the
+  previous step until b starts; zero where b started before a ended (work in parallel). Without a
+  start time, b is taken to start when it completes, so waiting is completion to completion,
+  which is pm4py's ``discover_performance_dfg`` measure.
+* **processing time of b** = ``end(b) − start(b)``, only where b has a start time.
+* **sojourn time of b** = waiting + processing (time from the end of the previous step until b is
+  done), for instances with a predecessor.
+
+A start time after the completion time (a data error ``inspect`` reports) is ignored for that
+instance: it counts as instantaneous.
+
+A canonical Parquet file written by ``ist-analyse import`` is read straight into Polars, only the
+columns needed; every other source goes through :func:`~ist_analyse.io.pipeline.read_log`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import polars as pl
+
+from ist_analyse import log as L
+from ist_analyse.analysis.calendar import DEFAULT_LAND, office_days, public_holidays
+from ist_analyse.config import ImportOptions
+from ist_analyse.errors import ErrorCode, SchemaError
+
+DAY_SECONDS = 86_400.0
+
+# column names of the instance frame
+CASE = "case"  # integer case number (0, 1, ...) in case order
+ACT = "activity"
+START = "start"
+END = "end"
+HAS_START = "has_start"
+PREV_ACT = "prev_activity"
+PREV_END = "prev_end"
+WAIT = "wait"  # waiting before this instance, in the chosen unit (days); null for a first step
+PROC = "proc"  # processing time, in the chosen unit; null without a start time
+ROLE = "role"
+RESOURCE = "resource"
+
+#: canonical columns the analyses read (others are never loaded)
+NEEDED = (L.CASE_ID, L.ACTIVITY, L.TIMESTAMP, L.START_TIME, L.LIFECYCLE, L.ROLE, L.RESOURCE)
+
+
+def _needed(columns: Sequence[str]) -> list[str]:
+    """The columns to load: staff ids only where there is a role to group them by."""
+    cols = [c for c in NEEDED if c in columns]
+    if L.ROLE not in cols and L.RESOURCE in cols:
+        cols.remove(L.RESOURCE)
+    return cols
+
+
+@dataclass
+class Instances:
+    """Completed activity instances of a log, ordered, with waiting and processing times.
+
+    ``frame`` columns: ``case`` (0-based case number), ``activity`` (categorical), ``start``,
+    ``end`` (UTC), ``has_start``, ``prev_activity``/``prev_end`` (null for a case's first
+    step), ``wait`` and ``proc`` (days in the chosen unit), and ``role``/``resource`` where the
+    log has them.
+    """
+
+    frame: pl.DataFrame
+    cases: int
+    has_start_times: bool
+    working_days: bool
+    land: str | None
+    timezone: str
+    source: str = "<frame>"
+    excluded: dict[str, int] = field(default_factory=dict)
+    start_after_end: int = 0
+    #: the log has staff ids (``resource``); they are loaded only where a role column exists
+    has_staff_ids: bool = False
+
+    @property
+    def unit(self) -> str:
+        """``"calendar days"`` or ``"office days (HE)"``."""
+        return f"office days ({self.land})" if self.working_days else "calendar days"
+
+    def notes(self) -> list[str]:
+        """What was left out or reinterpreted, in words."""
+        out = []
+        if self.excluded:
+            what = ", ".join(f"{n} {k}" for k, n in sorted(self.excluded.items()))
+            out.append(f"lifecycle events that are not completed activity instances were left "
+                       f"out ({what})")
+        if self.start_after_end:
+            out.append(f"{self.start_after_end} activity instances start after they end; their "
+                       "start time was ignored")
+        return out
+
+    def local(self, expr: str | pl.Expr) -> np.ndarray:
+        """A UTC time column as local wall-clock ``datetime64[us]`` (for office days, weeks)."""
+        col = pl.col(expr) if isinstance(expr, str) else expr
+        series = self.frame.select(
+            col.dt.convert_time_zone(self.timezone).dt.replace_time_zone(None)).to_series()
+        return series.to_numpy()
+
+
+def load(log: object, options: ImportOptions | None = None) -> tuple[pl.DataFrame, str, bool]:
+    """The columns the analyses need as a Polars frame, the name of the source, and whether
+    the log has staff ids.
+
+    A canonical Parquet file (``ist-analyse import``) is read directly, only the needed
+    columns; anything else goes through :func:`ist_analyse.inspection.as_import_result`.
+    """
+    if isinstance(log, str | Path):
+        found = _canonical_parquet(Path(log), options)
+        if found is not None:
+            return found
+    from ist_analyse.inspection import as_import_result
+
+    res = as_import_result(log, options)  # type: ignore[arg-type]
+    cols = _needed(res.log.columns)
+    frame = pl.from_pandas(res.log[cols].reset_index(drop=True), include_index=False)
+    return frame, res.report.source, L.RESOURCE in res.log.columns
+
+
+def _canonical_parquet(path: Path, options: ImportOptions | None
+                       ) -> tuple[pl.DataFrame, str, bool] | None:
+    from ist_analyse.io.export import REPORT_KEY
+    from ist_analyse.io.pipeline import detect_format
+
+    if not path.is_file() or detect_format(path, options or ImportOptions()) != "parquet":
+        return None
+    try:
+        meta = pl.read_parquet_metadata(path)
+        names = list(pl.read_parquet_schema(path))
+    except Exception:  # not readable as Parquet: the importer explains it
+        return None
+    key = REPORT_KEY.decode()
+    if key not in meta:
+        return None
+    try:
+        source = str(json.loads(meta[key]).get("source") or path)
+    except (ValueError, AttributeError):
+        source = str(path)
+    cols = _needed(names)
+    for col in L.REQUIRED:
+        if col not in cols:
+            raise SchemaError(f"event log has no column '{col}'", file=path,
+                              code=ErrorCode.MISSING_COLUMN,
+                              hint=f"columns present: {', '.join(names)}")
+    frame = pl.read_parquet(path, columns=cols)
+    for col in L.REQUIRED:
+        n = frame[col].null_count()
+        if n:
+            raise SchemaError(f"column '{col}' has {n} empty values", file=path,
+                              code=ErrorCode.EMPTY_VALUE)
+    return frame, source, L.RESOURCE in names
+
+
+def activity_instances(log: pl.DataFrame | pd.DataFrame, *, working_days: bool = False,
+                       land: str = DEFAULT_LAND, timezone: str = "Europe/Berlin",
+                       source: str = "<frame>", has_staff_ids: bool | None = None) -> Instances:
+    """Build the :class:`Instances` frame of a canonical log (see the module docstring)."""
+    if has_staff_ids is None:
+        has_staff_ids = L.RESOURCE in log.columns
+    if isinstance(log, pd.DataFrame):
+        log = pl.from_pandas(log[_needed(log.columns)].reset_index(drop=True),
+                             include_index=False)
+    elif L.ROLE not in log.columns and L.RESOURCE in log.columns:
+        log = log.drop(L.RESOURCE)
+    df = log
+    if not isinstance(df.schema[L.TIMESTAMP], pl.Datetime) or df.schema[L.TIMESTAMP].time_zone \
+            is None:
+        raise SchemaError("column 'timestamp' must hold UTC timestamps", code=ErrorCode.CONFIG)
+    end = pl.col(L.TIMESTAMP).cast(pl.Datetime("us", "UTC"))
+    has_start_col = L.START_TIME in df.columns
+    start_after_end = 0
+    if has_start_col:
+        st = pl.col(L.START_TIME).cast(pl.Datetime("us", "UTC"))
+        valid = st.is_not_null() & (st <= end).fill_null(False)
+        start_after_end = int(df.select((st > end).sum()).item() or 0)
+        start = pl.when(valid).then(st).otherwise(end)
+    else:
+        valid, start = pl.lit(False), end
+    # a canonical log is sorted by case id: then case numbers are block numbers (no hashing)
+    by_case = df[L.CASE_ID].cast(pl.String)
+    if by_case.is_sorted():
+        case = by_case.rle_id().cast(pl.UInt32)
+    else:
+        case = by_case.cast(pl.Categorical).to_physical().cast(pl.UInt32)
+    extra = [pl.col(c).cast(pl.String).cast(pl.Categorical) for c in (L.ROLE, L.RESOURCE)
+             if c in df.columns]
+    keep = [pl.col(L.LIFECYCLE)] if L.LIFECYCLE in df.columns else []
+    # activities as categories: shifting and grouping integers is cheaper than text, and the
+    # "previous activity" column costs 4 bytes a row instead of a copy of every name
+    df = df.select(pl.Series(CASE, case), pl.col(L.ACTIVITY).cast(pl.String)
+                   .cast(pl.Categorical).alias(ACT), start.alias(START), end.alias(END),
+                   valid.alias(HAS_START), *extra, *keep)
+    excluded: dict[str, int] = {}
+    if L.LIFECYCLE in df.columns:
+        lc = df.filter(pl.col(L.LIFECYCLE).is_not_null()).group_by(L.LIFECYCLE).len()
+        excluded = {str(k): int(n) for k, n in lc.sort(L.LIFECYCLE).iter_rows()}
+        df = df.filter(pl.col(L.LIFECYCLE).is_null()).drop(L.LIFECYCLE)
+    # pm4py's order for interval logs (start, then end, then log position); sort only if needed
+    same = pl.col(CASE) == pl.col(CASE).shift(1)
+    back = same & ((pl.col(START) < pl.col(START).shift(1))
+                   | ((pl.col(START) == pl.col(START).shift(1))
+                      & (pl.col(END) < pl.col(END).shift(1))))
+    blocks_ok = bool(df.select((pl.col(CASE) >= pl.col(CASE).shift(1)).fill_null(True).all())
+                     .item()) if len(df) else True
+    if not blocks_ok or (len(df) and df.select(back.fill_null(False).any()).item()):
+        df = df.sort([CASE, START, END], maintain_order=True)
+    df = df.with_columns(pl.when(same).then(pl.col(ACT).shift(1)).alias(PREV_ACT),
+                         pl.when(same).then(pl.col(END).shift(1)).alias(PREV_END))
+    if len(df) and not blocks_ok:  # renumber cases in sorted order
+        df = df.with_columns(((pl.col(CASE) != pl.col(CASE).shift(1)).fill_null(True)
+                              .cast(pl.UInt32).cum_sum() - 1).alias(CASE))
+    # a case made only of lifecycle events (e.g. only "schedule") has no step: not counted
+    inst = Instances(frame=df, cases=int(df[CASE].n_unique()) if len(df) else 0,
+                     has_start_times=bool(df[HAS_START].any()) if len(df) else False,
+                     working_days=working_days, land=land if working_days else None,
+                     timezone=timezone, source=source, excluded=excluded,
+                     start_after_end=start_after_end, has_staff_ids=has_staff_ids)
+    wait_end = pl.max_horizontal(pl.col(START), pl.col(PREV_END))
+    if working_days and len(df):
+        first, last = df.select(pl.col(START).min().dt.year(), pl.col(END).max().dt.year()).row(0)
+        hol = public_holidays(land, int(first) - 1, int(last) + 1)
+        wait_days = office_days(inst.local(PREV_END), inst.local(wait_end), hol)
+        proc_days = office_days(inst.local(START), inst.local(END), hol)
+        df = df.with_columns(pl.Series(WAIT, wait_days, dtype=pl.Float64),
+                             pl.Series(PROC, proc_days, dtype=pl.Float64))
+        df = df.with_columns(pl.when(pl.col(HAS_START)).then(pl.col(PROC)).alias(PROC))
+    else:
+        df = df.with_columns(
+            ((wait_end - pl.col(PREV_END)).dt.total_microseconds() / (1e6 * DAY_SECONDS))
+            .alias(WAIT),
+            pl.when(pl.col(HAS_START)).then(
+                (pl.col(END) - pl.col(START)).dt.total_microseconds() / (1e6 * DAY_SECONDS)
+            ).alias(PROC))
+    inst.frame = df
+    return inst
+
+
+def read_instances(log: object, options: ImportOptions | None = None, *,
+                   working_days: bool = False, land: str = DEFAULT_LAND,
+                   timezone: str = "Europe/Berlin") -> Instances:
+    """:func:`load` + :func:`activity_instances`."""
+    frame, source, staff = load(log, options)
+    return activity_instances(frame, working_days=working_days, land=land, timezone=timezone,
+                              source=source, has_staff_ids=staff)
+
