@@ -26,6 +26,7 @@ _EXPORTS = {
     "Bottlenecks": "ist_analyse.analysis.performance",
     "discover_process_map": "ist_analyse.analysis.discovery",
     "ProcessMap": "ist_analyse.analysis.discovery",
+    "simulate": "ist_analyse.simulate",
 }
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "import_log",
     "inspect_log",
     "read_log",
+    "simulate",
     "to_pm4py",
     "validate_log",
 ]
@@ -56,6 +58,7 @@ if TYPE_CHECKING:
     from ist_analyse.io.export import import_log
     from ist_analyse.io.pipeline import ImportReport, ImportResult, read_log
     from ist_analyse.log import validate_log
+    from ist_analyse.simulate import simulate
 
 
 def __getattr__(name: str) -> Any:

@@ -180,6 +180,51 @@ def import_cmd(
                   file=sys.stderr)
 
 
+@app.command("simulate")
+def simulate_cmd(
+    output: Annotated[Path, typer.Option(
+        "-o", "--output", help="File to write: .csv (German export), .xes, .xes.gz or "
+        ".parquet; the ground truth goes next to it as NAME.truth.json.")],
+    scenario: Annotated[str, typer.Option(
+        "--scenario", help="baseline, stationary, seasonal, surge, censored, "
+        "online_booking, checklist, checklist_gradual, front_office, more_staff, "
+        "security_faster, three_transitions.")] = "baseline",
+    start: Annotated[str, typer.Option(
+        "--start", help="First day of the exported period (JJJJ-MM-TT or TT.MM.JJJJ).")
+    ] = "2024-01-01",
+    months: Annotated[int, typer.Option(
+        "--months", help="Length of the exported period; its end is the export date.")] = 12,
+    change: Annotated[str | None, typer.Option(
+        "--change", help="Change date (default: middle of the period; 'censored': 8 weeks "
+        "before the export date).")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same log.")] = 0,
+    scale: Annotated[float, typer.Option(
+        "--scale", help="Office size: 1 = Wetterau-size (~7,500 title cases a year, 21 "
+        "staff), 0.1 = ~750 cases.")] = 1.0,
+    no_progress: Annotated[bool, typer.Option(
+        "--no-progress", help="No progress bar.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Simulate an immigration office's event log with known truth (before/after scenarios)."""
+    from ist_analyse.simulate import simulate
+
+    res = simulate(scenario, start, months, change=change, seed=seed, scale=scale,
+                   output=output, progress=not (no_progress or as_json))
+    truth = res.truth
+    if as_json:
+        _print_json({"output": str(res.output), "truth_file": str(res.truth_file),
+                     "run": truth["run"], "export": truth["export"],
+                     "headline_effects": truth["headline_effects"]})
+        return
+    exp, run = truth["export"], truth["run"]
+    print(f"{res.output}: {exp['cases']} cases, {exp['events']} events, {exp['open_cases']} "
+          f"open at the export date {run['export_date']} (scenario {scenario}, change "
+          f"{run['change_date']}, seed {seed}, {res.seconds:.1f} s)", file=sys.stderr)
+    print(f"  ground truth: {res.truth_file}", file=sys.stderr)
+    for name, eff in truth["headline_effects"].items():
+        print(f"  {name}: {eff['before']} -> {eff['after']}", file=sys.stderr)
+
+
 KMinOpt = Annotated[int, typer.Option("--k-min", help="Figures about fewer cases are "
                                       "suppressed and shown as '·' (1 switches this off).")]
 WorkingDaysOpt = Annotated[bool, typer.Option(
