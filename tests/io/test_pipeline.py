@@ -147,3 +147,25 @@ def test_integral_float_ids_from_typed_sources_have_no_trailing_zero():
     rows = [{"case_id": 12345.0, "activity": "x", "timestamp": pd.Timestamp("2025-01-01")}]
     log = build_log(raw(rows, decimal=None, label="row"), PLAIN).log
     assert log["case_id"].tolist() == ["12345"]
+
+
+def test_canonical_parquet_without_pseudonyms_is_protected_on_read(tmp_path):
+    """A canonical log written unprotected (simulate, --no-pseudonymize) gets pseudonyms when
+    read with the defaults; one written protected keeps its pseudonyms."""
+    from ist_analyse.io.export import write_log
+    from ist_analyse.io.pipeline import read_log
+
+    rows = [ev("ABH-1", "x", "01.01.2025 10:00", Bearbeiter="SB01"),
+            ev("ABH-2", "y", "01.01.2025 11:00", Bearbeiter="SB02")]
+    plain = build_log(raw(rows), PLAIN)
+    write_log(plain, tmp_path / "plain.parquet")
+    again = read_log(tmp_path / "plain.parquet", ImportOptions(key_file=tmp_path / "k"))
+    assert again.log["case_id"].str.startswith("V-").all()
+    assert again.log["resource"].str.startswith("M-").all()
+    assert again.report.pseudonymized == ["case_id", "resource"]
+    kept = read_log(tmp_path / "plain.parquet", PLAIN)
+    assert sorted(kept.log["case_id"]) == ["ABH-1", "ABH-2"]
+    protected = build_log(raw(rows), ImportOptions(key_file=tmp_path / "k"))
+    write_log(protected, tmp_path / "p.parquet")
+    read_back = read_log(tmp_path / "p.parquet", ImportOptions(key_file=tmp_path / "k"))
+    assert sorted(read_back.log["case_id"]) == sorted(protected.log["case_id"])

@@ -9,7 +9,7 @@ counted in the :class:`ImportReport`.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -175,16 +175,20 @@ def read_log(source: str | Path, options: ImportOptions | None = None) -> Import
     """
     options = (options or ImportOptions()).with_mapping_file()
     if detect_format(source, options) == "parquet":
-        canonical = _read_canonical_parquet(Path(source))
+        canonical = _read_canonical_parquet(Path(source), options)
         if canonical is not None:
             return canonical
     raw = read_raw(source, options)
     return build_log(raw, options)
 
 
-def _read_canonical_parquet(path: Path) -> ImportResult | None:
-    """A log written by ``ist-analyse import`` is already canonical and protected: load it as
-    it is (pseudonymising it again would break the link to other exports under the same key)."""
+def _read_canonical_parquet(path: Path, options: ImportOptions) -> ImportResult | None:
+    """A log written by ``ist-analyse import`` is already canonical: load it as it is.
+
+    Ids it already pseudonymised are not hashed again (that would break the link to other
+    exports under the same key); a canonical log written without pseudonyms (e.g. by
+    ``simulate``) is protected now, as any other source would be.
+    """
     import json
 
     import pyarrow.parquet as pq
@@ -199,8 +203,12 @@ def _read_canonical_parquet(path: Path) -> ImportResult | None:
     if REPORT_KEY not in meta:
         return None
     report = ImportReport(**json.loads(meta[REPORT_KEY]))
-    report.notes.append(f"canonical log written by ist-analyse import, read from {path}")
+    report.notes.append(f"canonical log written by ist-analyse, read from {path}")
     df = pq.read_table(path).to_pandas()
+    if options.pseudonymize and L.CASE_ID not in report.pseudonymized:
+        report.pseudonymized = []
+        staff = [c for c in df.columns if c.startswith(L.CASE_PREFIX) and is_staff_column(c)]
+        _protect(df, replace(options, staff_roles={}), report, staff)
     return ImportResult(L.validate_log(L.finalize_log(df)), report)
 
 
