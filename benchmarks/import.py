@@ -9,7 +9,7 @@ imports.
 
 Usage::
 
-    .venv/bin/python benchmarks/import_bench.py [--shared ../shared] [--repeat 3]
+    .venv/bin/python benchmarks/import.py [--shared ../shared] [--repeat 3]
         [--only xes_ours,pm4py_rustxes] [--rows 1000000]
 
 The CSV inputs (the BPIC 2012 log as a German ';' CSV with dd.mm.YYYY HH:MM:SS dates, and the
