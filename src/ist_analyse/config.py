@@ -141,21 +141,7 @@ def load_mapping_file(path: Path) -> dict[str, Any]:
         keep_columns = []
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigError("mapping file not found", file=path) from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError("mapping file is not UTF-8 text", file=path) from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        # Python 3.11 puts the position only into the text: "Invalid value (at line 2, column 7)"
-        m = re.search(r"^(.*) \(at line (\d+), column (\d+)\)$", str(exc))
-        if m:
-            raise ConfigError(f"not valid TOML: {m.group(1)} (column {m.group(3)})", file=path,
-                              row=int(m.group(2))) from exc
-        raise ConfigError(f"not valid TOML: {exc}", file=path) from exc
+    _, data = read_toml(path, "mapping file")
     known = {"columns", "staff", *_FILE_SECTIONS}
     for section in data:
         if section not in known:
@@ -204,6 +190,29 @@ def load_mapping_file(path: Path) -> dict[str, Any]:
                 value = str(value)
             out[name] = value
     return out
+
+
+def read_toml(path: Path, what: str) -> tuple[str, dict[str, Any]]:
+    """Read a TOML file a user wrote; return its text and data.
+
+    Raises:
+        ConfigError: missing, not UTF-8, or not TOML; a syntax error names line and column.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"{what} not found", file=path) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{what} is not UTF-8 text", file=path) from exc
+    try:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # Python 3.11 puts the position only into the text: "Invalid value (at line 2, column 7)"
+        m = re.search(r"^(.*) \(at line (\d+), column (\d+)\)$", str(exc))
+        if m:
+            raise ConfigError(f"not valid TOML: {m.group(1)} (column {m.group(3)})", file=path,
+                              row=int(m.group(2))) from exc
+        raise ConfigError(f"not valid TOML: {exc}", file=path) from exc
 
 
 def _check_table(value: Any, section: str, path: Path) -> None:

@@ -66,7 +66,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -77,7 +76,7 @@ import pandas as pd
 
 from ist_analyse import log as L
 from ist_analyse.analysis.calendar import DEFAULT_LAND, check_land, office_days, public_holidays
-from ist_analyse.config import DEFAULT_TIMEZONE, ImportOptions
+from ist_analyse.config import DEFAULT_TIMEZONE, ImportOptions, read_toml
 from ist_analyse.errors import ConfigError
 from ist_analyse.inspection import LogLike, as_import_result
 from ist_analyse.privacy.suppress import K_MIN_DEFAULT, check_k_min
@@ -173,20 +172,7 @@ def load_rules(path: str | Path) -> list[Rule]:
             ``[[kind]]`` header, the rule's number and name, and the key.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigError("rule file not found", file=path) from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError("rule file is not UTF-8 text", file=path) from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"^(.*) \(at line (\d+), column (\d+)\)$", str(exc))
-        if m:
-            raise ConfigError(f"not valid TOML: {m.group(1)} (column {m.group(3)})", file=path,
-                              row=int(m.group(2))) from exc
-        raise ConfigError(f"not valid TOML: {exc}", file=path) from exc
+    text, data = read_toml(path, "rule file")
     hint = "rule kinds: " + ", ".join(f"[[{k}]]" for k in KINDS)
     for key, value in data.items():
         if key not in KINDS:
