@@ -139,6 +139,14 @@ def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
+def _emit(result: Any, as_json: bool, render: Any) -> None:
+    """The one output switch: ``--json`` prints ``result.to_dict()``, else ``render(result)``."""
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        render(result)
+
+
 # ---- commands -----------------------------------------------------------------------------
 
 @app.command("inspect")
@@ -149,10 +157,7 @@ def inspect_cmd(log: LogArg, as_json: JsonOpt = False, opts: Any = None) -> None
     from ist_analyse.render import render_inspection
 
     result = inspect_log(log, opts)
-    if as_json:
-        _print_json(result.to_dict())
-    else:
-        render_inspection(result)
+    _emit(result, as_json, render_inspection)
 
 
 @app.command("import")
@@ -264,10 +269,7 @@ def discover_cmd(
     result = discover_process_map(log, output, opts, kind=kind, coverage=coverage, noise=noise,
                                   miner=miner, top_variants=variants, title=title,
                                   working_days=working_days, land=land, k_min=k_min)
-    if as_json:
-        _print_json(result.to_dict())
-    else:
-        render_process_map(result)
+    _emit(result, as_json, render_process_map)
 
 
 @app.command("bottlenecks")
@@ -286,10 +288,7 @@ def bottlenecks_cmd(
     from ist_analyse.analysis import bottlenecks, render_bottlenecks
 
     result = bottlenecks(log, opts, top=top, working_days=working_days, land=land, k_min=k_min)
-    if as_json:
-        _print_json(result.to_dict())
-    else:
-        render_bottlenecks(result)
+    _emit(result, as_json, render_bottlenecks)
 
 
 # ---- entry point --------------------------------------------------------------------------
