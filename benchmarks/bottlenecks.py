@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -39,6 +38,8 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from harness import machine, run_child
 
 REPO = Path(__file__).resolve().parents[1]
 XES_NAME = "bpic2012.xes.gz"
@@ -184,18 +185,7 @@ class Result:
 def run(name: str, spec: dict, env: dict[str, str]) -> tuple[dict, float, float]:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", name, "--spec",
            json.dumps(spec)]
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=REPO)
-        _pid, status, usage = os.wait4(proc.pid, 0)  # the rusage of exactly this child
-        wall = time.perf_counter() - t0
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{name} failed:\n{stderr[-3000:]}")
-    line = [x for x in stdout.splitlines() if x.startswith("{")][-1]
-    return json.loads(line), wall, usage.ru_maxrss / 1024
+    return run_child(cmd, env, name)
 
 
 def measure(scale: int, name: str, spec: dict, repeat: int, env: dict[str, str]) -> Result:
@@ -218,21 +208,6 @@ def measure(scale: int, name: str, spec: dict, repeat: int, env: dict[str, str])
 
 def fmt(value: float | None, digits: int = 2) -> str:
     return "-" if value is None else f"{value:,.{digits}f}"
-
-
-def machine() -> str:
-    cpu = platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    a, b, c = os.getloadavg()
-    load = f", load average {a:.1f} {b:.1f} {c:.1f}"
-    return (f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
-            f"{platform.system()} {platform.release()}, {time.strftime('%Y-%m-%d')}{load}")
 
 
 def versions() -> str:

@@ -23,7 +23,6 @@ import argparse
 import importlib.util
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -31,6 +30,9 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from harness import machine
+from harness import run_child as harness_run
 
 REPO = Path(__file__).resolve().parents[1]
 XES_NAME = "bpic2012.xes.gz"
@@ -161,20 +163,7 @@ class Result:
 def run_child(name: str, path: Path, env: dict[str, str]) -> tuple[dict, float, float]:
     """Run one variant in a fresh process; (child's JSON, wall s, peak RSS MB of that child)."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", name, "--file", str(path)]
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=REPO)
-        _pid, status, usage = os.wait4(proc.pid, 0)  # the rusage of exactly this child
-        wall = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        stdout = out.read().decode(errors="replace")
-        stderr = err.read().decode(errors="replace")
-    if proc.returncode != 0:
-        raise RuntimeError(f"{name} failed:\n{stderr[-2000:]}")
-    last = [line for line in stdout.splitlines() if line.startswith("{")]
-    return json.loads(last[-1]), wall, usage.ru_maxrss / 1024
+    return harness_run(cmd, env, name)
 
 
 def measure(label: str, name: str, path: Path, repeat: int, env: dict[str, str]) -> Result:
@@ -227,19 +216,6 @@ def german_csv(xes_path: Path, out_dir: Path, rows: int) -> tuple[Path, Path]:
     big = out_dir / f"bpic2012_x{i}.csv"
     pd.concat(copies, ignore_index=True).to_csv(big, sep=";", index=False)
     return small, big
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
-            f"{platform.system()} {platform.release()}, {time.strftime('%Y-%m-%d')}")
 
 
 def main(argv: list[str] | None = None) -> int:
