@@ -49,11 +49,12 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 # --- system packages ----------------------------------------------------------------------
-packages=(graphviz)
+# graphviz: process maps; libpango + DejaVu fonts: WeasyPrint's PDF reports.
+packages=(graphviz libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
 if [ "$TEST" -eq 1 ]; then
     # postgresql: server binaries for the throwaway test cluster (tests/pg_server.py);
-    # chromium + poppler-utils: HTML->PDF reports and looking at their pages.
-    packages+=(postgresql chromium poppler-utils fonts-dejavu-core)
+    # chromium + poppler-utils: opening the HTML reports and looking at the PDF pages.
+    packages+=(postgresql chromium poppler-utils)
 fi
 # A system Python without ensurepip cannot create a venv.
 if ! "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then

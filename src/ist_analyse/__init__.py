@@ -27,6 +27,8 @@ _EXPORTS = {
     "discover_process_map": "ist_analyse.analysis.discovery",
     "ProcessMap": "ist_analyse.analysis.discovery",
     "simulate": "ist_analyse.simulate",
+    "check_soll_ist": "ist_analyse.analysis.soll_ist",
+    "SollIst": "ist_analyse.analysis.soll_ist",
 }
 
 __all__ = [
@@ -37,8 +39,10 @@ __all__ = [
     "Inspection",
     "IstAnalyseError",
     "ProcessMap",
+    "SollIst",
     "__version__",
     "bottlenecks",
+    "check_soll_ist",
     "discover_process_map",
     "import_log",
     "inspect_log",
@@ -52,6 +56,7 @@ if TYPE_CHECKING:
     from ist_analyse._pm4py import to_pm4py
     from ist_analyse.analysis.discovery import ProcessMap, discover_process_map
     from ist_analyse.analysis.performance import Bottlenecks, bottlenecks
+    from ist_analyse.analysis.soll_ist import SollIst, check_soll_ist
     from ist_analyse.config import ImportOptions
     from ist_analyse.errors import IstAnalyseError
     from ist_analyse.inspection import Inspection, inspect_log

@@ -291,6 +291,47 @@ def bottlenecks_cmd(
     _emit(result, as_json, render_bottlenecks)
 
 
+@app.command("conformance")
+@import_options
+def conformance_cmd(
+    log: LogArg,
+    model: Annotated[Path | None, typer.Option(
+        "--model", help="Soll model: BPMN 2.0 XML (bpmn.io, Camunda, Signavio) or PNML.")
+    ] = None,
+    rules: Annotated[Path | None, typer.Option(
+        "--rules", help="Rule file (TOML): deadlines, order, must / must not happen.")] = None,
+    method: Annotated[str, typer.Option(
+        "--method", help="alignments or token-replay: how the log fitness is computed.")
+    ] = "alignments",
+    time_budget: Annotated[float | None, typer.Option(
+        "--time-budget", help="Seconds for the alignments; variants are aligned from the most "
+        "frequent down and the output says how many were (default: all).")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Reference date for open cases in deadline rules (default: the last "
+        "event of the log).")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--output", help="Draw the Soll model with its deviations: .svg, .png or .pdf.")
+    ] = None,
+    include_open: Annotated[bool, typer.Option(
+        "--include-open", help="Compare open cases with the model too (default: only cases "
+        "with an end activity, when the end activities are known).")] = False,
+    land: LandOpt = "HE",
+    k_min: KMinOpt = 5,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")
+                           ] = False,
+    as_json: JsonOpt = False,
+    opts: Any = None,
+) -> None:
+    """Check the log against the Soll model and the legal deadlines: fitness, deviations, rules."""
+    from ist_analyse.analysis import check_soll_ist, render_soll_ist
+
+    result = check_soll_ist(log, opts, model=model, rules=rules, method=method,
+                         time_budget=time_budget, as_of=as_of, output=output, land=land,
+                         k_min=k_min, include_open=include_open,
+                         progress=not no_progress and sys.stderr.isatty())
+    _emit(result, as_json, render_soll_ist)
+
+
 # ---- entry point --------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,4 +1,4 @@
-"""Terminal tables for ``bottlenecks`` and ``discover`` (``--json`` is for scripts).
+"""Terminal tables for ``bottlenecks``, ``discover`` and ``conformance`` (``--json``: scripts).
 
 Suppressed figures (fewer than k cases) are shown as "·", figures that do not apply (no waiting
 before a case's first step, no processing time without start times) as "–"; numbers are written
@@ -17,6 +17,7 @@ from rich.table import Table
 from ist_analyse.analysis.discovery import ProcessMap
 from ist_analyse.analysis.dot import de_int, de_num
 from ist_analyse.analysis.performance import Bottlenecks
+from ist_analyse.analysis.soll_ist import SollIst
 from ist_analyse.privacy.suppress import MARK
 
 
@@ -150,4 +151,62 @@ def render_process_map(result: ProcessMap, console: Console | None = None) -> No
                   escape(path if len(path) < 300 else path[:297] + "…"))
     con.print(v)
     for note in result.notes:
+        con.print(f"note: {escape(note)}")
+
+
+def _share(x: object) -> str:
+    return MARK if x is None or pd.isna(x) else de_num(float(x), 3)  # type: ignore[arg-type]
+
+
+def render_soll_ist(result: SollIst, console: Console | None = None) -> None:
+    """Print fitness, the deviation table, deviating variants and the rule results."""
+    con = console or _console()
+    conf, rules = result.model, result.rules
+    con.print(f"[bold]{escape(result.source)}[/bold]")
+    if conf is not None:
+        con.print(f"Soll model {escape(conf.model['source'])} ({conf.model['kind']}, "
+                  f"{conf.model['elements']} elements): {de_int(conf.cases)} cases, "
+                  f"{de_int(conf.events)} events")
+        con.print(f"log fitness ({conf.method}): {_share(conf.log_fitness)}; fitting cases "
+                  f"{_pct(conf.fitting_share)}; precision {_share(conf.precision)}; "
+                  f"{conf.variants_aligned} of {conf.variants_total} variants aligned "
+                  f"({_pct(conf.cases_aligned_share)} of the cases)")
+        t = Table(title="Deviations per activity (cases; figures about fewer than "
+                  f"{conf.k_min} cases shown as {MARK})", title_justify="left")
+        for col in ("activity", "skipped", "without model", "in plain words", "examples"):
+            t.add_column(col, justify="right" if col in ("skipped", "without model")
+                         else "left")
+        for d in conf.deviations:
+            examples = ", ".join([*d.skipped_examples, *d.extra_examples][:3])
+            t.add_row(escape(d.activity), de_int(d.skipped_cases) if d.skipped_cases != 0
+                      else "–", de_int(d.extra_cases) if d.extra_cases != 0 else "–",
+                      escape(d.text), escape(examples))
+        con.print(t)
+        v = Table(title="Most frequent deviating variants", title_justify="left")
+        for col in ("cases", "fitness", "skipped", "without model", "path"):
+            v.add_column(col, justify="right" if col in ("cases", "fitness") else "left")
+        for r in conf.deviating_variants:
+            path = (f"({r.variants} smaller variants pooled)" if r.pooled
+                    else " → ".join(r.activities))
+            v.add_row(de_int(r.cases), _share(r.fitness), escape(", ".join(r.skipped)),
+                      escape(", ".join(r.extra)),
+                      escape(path if len(path) < 300 else path[:297] + "…"))
+        con.print(v)
+    if rules is not None:
+        r = Table(title=f"Rules (open cases as of {rules.as_of}; figures about fewer than "
+                  f"{rules.k_min} cases shown as {MARK})", title_justify="left")
+        for col in ("rule", "kind", "checked", "violations", "share", "overdue open",
+                    "median", "p90", "limit"):
+            r.add_column(col, justify="left" if col in ("rule", "kind") else "right")
+        for x in rules.rules:
+            limit = ("" if x.max_days_limit is None else
+                     de_num(x.max_days_limit, 0) + (" AT" if x.working_days else " d"))
+            r.add_row(escape(x.name), x.kind, de_int(x.checked), de_int(x.violations),
+                      _pct(x.share), "–" if x.kind != "deadline" else de_int(x.overdue_open),
+                      _dur(x.median_days) if x.kind == "deadline" else "–",
+                      _dur(x.p90_days) if x.kind == "deadline" else "–", limit)
+        con.print(r)
+    if result.picture:
+        con.print(f"picture of the Soll model with deviations: {escape(result.picture)}")
+    for note in result.to_dict()["notes"]:
         con.print(f"note: {escape(note)}")
