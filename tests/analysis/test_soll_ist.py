@@ -180,3 +180,39 @@ def test_cli_table_and_errors(known, model, tmp_path):
     res = runner.invoke(app, ["conformance", str(csv), "--model", str(model), "--method",
                               "heuristic"])
     assert isinstance(res.exception, ConfigError)
+
+
+MODELS = ROOT / "tests" / "data" / "models"
+
+
+@pytest.mark.parametrize(("name", "fitting", "deviating", "dev"), [
+    # Camunda Modeler: pool, lanes, user/service tasks, conditions, a label with a line break
+    ("camunda_modeler.bpmn",
+     ["Antrag eingegangen", "Vollständigkeitsprüfung", "Unterlagen nachgefordert",
+      "Vollständigkeitsprüfung", "Entscheidung Erteilung"],
+     ["Antrag eingegangen", "Entscheidung Erteilung"], "Vollständigkeitsprüfung"),
+    # Signavio: default namespace, signavio metadata, annotation, AND split/join
+    ("signavio.bpmn",
+     ["Antrag eingegangen", "Biometrie erfasst", "Sicherheitsabfrage gestellt",
+      "Entscheidung Erteilung"],
+     ["Antrag eingegangen", "Biometrie erfasst", "Entscheidung Erteilung"],
+     "Sicherheitsabfrage gestellt"),
+])
+def test_models_as_modelling_tools_export_them(name, fitting, deviating, dev, tmp_path):
+    rows: list = []
+    t0 = pd.Timestamp("2025-03-03 08:00")
+    for i in range(8):
+        for j, act in enumerate(fitting if i < 5 else deviating):
+            rows.append((f"c{i}", act, str(t0 + pd.Timedelta(days=i, hours=j))))
+    log = make_log(rows)
+    res = check_soll_ist(log, model=MODELS / name, output=tmp_path / "m.svg")
+    doc = res.to_dict()
+    assert doc["fitting_share"] == pytest.approx(5 / 8)
+    assert {d["activity"]: d["skipped_cases"] for d in doc["deviations"]} == {dev: None}
+    import pm4py
+
+    from ist_analyse._pm4py import to_pm4py
+    net, im, fm = pm4py.convert_to_petri_net(pm4py.read_bpmn(str(MODELS / name)))
+    expected = pm4py.fitness_alignments(to_pm4py(log), net, im, fm)["log_fitness"]
+    assert doc["log_fitness"] == pytest.approx(expected, abs=1e-12) and expected < 1
+    assert "Entscheidung Erteilung" in html.unescape((tmp_path / "m.svg").read_text("utf-8"))
