@@ -28,11 +28,15 @@ _EXPORTS = {
     "ProcessMap": "ist_analyse.analysis.discovery",
     "simulate": "ist_analyse.simulate",
     "check_soll_ist": "ist_analyse.analysis.soll_ist",
+    "compare": "ist_analyse.comparison",
+    "Comparison": "ist_analyse.comparison",
+    "plan_change": "ist_analyse.comparison",
     "SollIst": "ist_analyse.analysis.soll_ist",
 }
 
 __all__ = [
     "Bottlenecks",
+    "Comparison",
     "ImportOptions",
     "ImportReport",
     "ImportResult",
@@ -43,9 +47,11 @@ __all__ = [
     "__version__",
     "bottlenecks",
     "check_soll_ist",
+    "compare",
     "discover_process_map",
     "import_log",
     "inspect_log",
+    "plan_change",
     "read_log",
     "simulate",
     "to_pm4py",
@@ -57,6 +63,7 @@ if TYPE_CHECKING:
     from ist_analyse.analysis.discovery import ProcessMap, discover_process_map
     from ist_analyse.analysis.performance import Bottlenecks, bottlenecks
     from ist_analyse.analysis.soll_ist import SollIst, check_soll_ist
+    from ist_analyse.comparison import Comparison, compare, plan_change
     from ist_analyse.config import ImportOptions
     from ist_analyse.errors import IstAnalyseError
     from ist_analyse.inspection import Inspection, inspect_log

@@ -332,6 +332,53 @@ def conformance_cmd(
     _emit(result, as_json, render_soll_ist)
 
 
+@app.command("compare")
+@import_options
+def compare_cmd(
+    log: LogArg,
+    other: Annotated[str | None, typer.Argument(
+        help="Second log (after); LOG is then the before log.", metavar="[OTHER_LOG]")] = None,
+    change: Annotated[str | None, typer.Option(
+        "--change", help="Change date (JJJJ-MM-TT or TT.MM.JJJJ): cases started before vs "
+        "after.")] = None,
+    washout: Annotated[int, typer.Option(
+        "--washout", help="Days after the change whose new cases are left out.")] = 0,
+    by: Annotated[str | None, typer.Option(
+        "--by", help="Case attribute with two values, or ATTR=VALUE against the rest.")] = None,
+    rules: Annotated[Path | None, typer.Option(
+        "--rules", help="Rule file (TOML): deadline shares before/after.")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Export date (default: the last timestamp).")] = None,
+    plan: Annotated[bool, typer.Option(
+        "--plan", help="How many weeks after a go-live are needed to see --effect.")] = False,
+    effect: Annotated[float, typer.Option(
+        "--effect", help="With --plan: reduction to detect (0.3 = 30 % shorter).")] = 0.3,
+    map_file: Annotated[Path | None, typer.Option(
+        "--map", help="Write the difference process map: .svg, .png or .pdf.")] = None,
+    segmented: Annotated[bool, typer.Option(
+        "--segmented", help="Add a segmented regression of the weekly series.")] = False,
+    seed: Annotated[int, typer.Option(
+        "--seed", help="Seed of the bootstrap (same seed, same intervals).")] = 0,
+    land: LandOpt = "HE",
+    k_min: KMinOpt = 5,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")
+                           ] = False,
+    as_json: JsonOpt = False,
+    opts: Any = None,
+) -> None:
+    """Did a change help? Before/after (or two logs, two groups) with confidence intervals."""
+    from ist_analyse.comparison import compare, plan_change, render_comparison, render_plan
+
+    if plan:
+        _emit(plan_change(log, opts, effect=effect, as_of=as_of), as_json, render_plan)
+        return
+    result = compare(log, other, opts, change=change, washout=washout, by=by, rules=rules,
+                     as_of=as_of, k_min=k_min, segmented=segmented, map_output=map_file,
+                     land=land, seed=seed,
+                     progress=not (no_progress or as_json) and sys.stderr.isatty())
+    _emit(result, as_json, render_comparison)
+
+
 # ---- entry point --------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> None:

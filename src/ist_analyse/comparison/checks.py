@@ -1,0 +1,159 @@
+"""Checks of the comparison's own conclusions, and warnings when the data cannot carry one.
+
+* **placebo change dates**: the same tests (``case_duration`` log-rank, ``rework_rate``) at
+  dates inside the before period where nothing changed, with the log cut at the real change
+  date (so the placebo "after" group is censored as the real one is). Placebo dates at 1/3 and
+  2/3 of the before period, each side at least :data:`MIN_PLACEBO_WEEKS` weeks. Significant
+  placebo results mean the method finds differences where there are none here (trend,
+  season, workload): the real verdict must then be read with care.
+* **shifted change date**: ``case_duration`` with the change date moved by ±4 weeks. A real
+  effect of the change should not appear equally (or more strongly) at a wrong date.
+* **open share** per group: many open cases mean the after figures rest on few closings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import polars as pl
+
+from ist_analyse.comparison import kpis as K
+from ist_analyse.comparison import periods as P
+from ist_analyse.comparison import survival as S
+
+MIN_PLACEBO_WEEKS = 8
+SHIFT_WEEKS = (-4, 4)
+#: warn above this share of open cases in a group
+OPEN_WARN = 0.3
+#: warn when the weekly arrivals changed by more than this share
+ARRIVALS_WARN = 0.2
+#: warn when the after group spans fewer weeks
+MIN_AFTER_WEEKS = 12
+
+
+def _censor_at(cases: pl.DataFrame, at: pd.Timestamp) -> pl.DataFrame:
+    """The cases as if the log had been exported at ``at``."""
+    cut = at.to_pydatetime()
+    closed = pl.col(P.CLOSED) & (pl.col(P.END) <= cut)
+    return cases.with_columns(closed.alias(P.CLOSED)).with_columns(
+        ((pl.when(pl.col(P.CLOSED)).then(pl.col(P.END)).otherwise(pl.lit(cut))
+          - pl.col(P.START)).dt.total_microseconds() / P.DAY_US).clip(lower_bound=0.0)
+        .alias(P.DURATION))
+
+
+def _group(src: P.Group, cases: pl.DataFrame, as_of: pd.Timestamp, label: str) -> P.Group:
+    inst = src.inst.filter(pl.col("case").is_in(cases[P.CASE].implode()))
+    return P.Group(label=label, cases=cases, inst=inst, as_of=as_of, start=src.start,
+                   end=as_of, source=src.source)
+
+
+def _dur(cases: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    return (cases[P.DURATION].to_numpy().astype(float),
+            cases[P.CLOSED].to_numpy().astype(bool))
+
+
+def placebo(before: P.Group, at: pd.Timestamp, *, alpha: float, min_n: int,
+            window: float) -> list[dict[str, Any]]:
+    cases = _censor_at(before.cases.filter(pl.col(P.START) < at.to_pydatetime()), at)
+    if not len(cases):
+        return []
+    first = pd.Timestamp(cases[P.START].min())
+    span = at - first
+    out = []
+    for frac in (1 / 3, 2 / 3):
+        d = first + span * frac
+        if (d - first).days < 7 * MIN_PLACEBO_WEEKS or (at - d).days < 7 * MIN_PLACEBO_WEEKS:
+            continue
+        early = cases.filter(pl.col(P.START) < d.to_pydatetime())
+        late = cases.filter(pl.col(P.START) >= d.to_pydatetime())
+        tb, ta = _dur(early), _dur(late)
+        p = (S.logrank_p(tb, ta) if tb[1].sum() >= min_n and ta[1].sum() >= min_n
+             else None)
+        out.append({"date": P.local_date(d), "kpi": "case_duration", "p_value": p,
+                    "significant": None if p is None else p < alpha})
+        gb, ga = _group(before, early, at, "early"), _group(before, late, at, "late")
+        rw = K.rework_kpis(gb, ga, window, alpha=alpha, min_n=min_n, k_min=1)[0]
+        out.append({"date": P.local_date(d), "kpi": "rework_rate", "p_value": rw.p_value,
+                    "significant": None if rw.p_value is None else rw.p_value < alpha})
+    return out
+
+
+def shifted(loaded: P.Loaded, at: pd.Timestamp, washout: int, *, alpha: float,
+            min_n: int) -> list[dict[str, Any]]:
+    out = []
+    starts = loaded.cases[P.START]
+    for w in SHIFT_WEEKS:
+        d = at + pd.Timedelta(weeks=w)
+        b = loaded.cases.filter(starts < d.to_pydatetime())
+        a = loaded.cases.filter(starts >= (d + pd.Timedelta(days=washout)).to_pydatetime())
+        tb, ta = _dur(b), _dur(a)
+        if tb[1].sum() < min_n or ta[1].sum() < min_n:
+            out.append({"shift_weeks": w, "date": P.local_date(d), "difference": None,
+                        "p_value": None, "significant": None})
+            continue
+        s = S.compare_survival(tb, ta, alpha=alpha, bootstrap=False)
+        p = s.p_value
+        out.append({"shift_weeks": w, "date": P.local_date(d),
+                    "difference": s.median_difference, "p_value": p,
+                    "significant": None if p is None else p < alpha})
+    return out
+
+
+def run_checks(mode: str, loaded: P.Loaded, before: P.Group, after: P.Group,
+               rows: list[K.Kpi], surv: S.SurvivalComparison, mix: dict[str, Any], *,
+               at: pd.Timestamp | None, washout: int, alpha: float, min_n: int,
+               enabled: bool, window: float) -> dict[str, Any]:
+    """The ``checks`` part of the JSON document, with the warnings."""
+    open_b = before.open_cases / before.n if before.n else None
+    open_a = after.open_cases / after.n if after.n else None
+    plc: list[dict[str, Any]] = []
+    sh: list[dict[str, Any]] = []
+    if enabled and mode == "change" and at is not None:
+        plc = placebo(before, at, alpha=alpha, min_n=min_n, window=window)
+        sh = shifted(loaded, at, washout, alpha=alpha, min_n=min_n)
+    warn: list[str] = []
+    byname = {k.kpi: k for k in rows}
+    dur = byname["case_duration"]
+    for name, share in (("before", open_b), ("after", open_a)):
+        if share is not None and share > OPEN_WARN:
+            warn.append(f"{share:.0%} of the {name} cases are still open at the export date: "
+                        "their durations are censored and the median rests on the cases "
+                        "closed so far; wait for more closings before drawing conclusions")
+    if dur.verdict == "not_enough_data":
+        warn.append(f"too few closed cases for a verdict on case duration (at least {min_n} "
+                    "closed cases per group are needed)")
+    if dur.before is None or dur.after is None:
+        warn.append("the median case duration is not reached in a group (fewer than half of "
+                    "its cases are closed); compare the restricted mean (RMST) instead")
+    weeks_after = (after.end - after.start).days / 7
+    if mode == "change" and weeks_after < MIN_AFTER_WEEKS:
+        warn.append(f"only {weeks_after:.0f} weeks after the change: effects on long "
+                    "procedures cannot be seen yet")
+    arr = byname.get("arrivals_per_week")
+    if arr is not None and arr.before and arr.after is not None and \
+            abs(arr.after / arr.before - 1) > ARRIVALS_WARN:
+        warn.append(f"the number of new cases per week changed by "
+                    f"{arr.after / arr.before - 1:+.0%}: a different workload can explain "
+                    "changes in waits and durations as well as the change itself")
+    if mix.get("shifted"):
+        warn.append(f"the case mix ({mix.get('attribute')}) differs between the groups "
+                    f"(chi-square p = {mix['p_value']:.3g}); see the comparison per case type")
+    bad = [p for p in plc if p["significant"]]
+    if bad:
+        warn.append(f"{len(bad)} of {len(plc)} placebo tests at dates without a change are "
+                    "significant: the data have trends or seasons that the comparison "
+                    "cannot separate from an effect")
+    if sh and dur.significant:
+        stronger = [s for s in sh if s["p_value"] is not None and dur.p_value is not None
+                    and s["p_value"] < dur.p_value and s["significant"]]
+        if stronger:
+            warn.append("with the change date moved by ±4 weeks the case-duration difference "
+                        "is as clear or clearer: the change may have started at another "
+                        "time, or the difference is a trend")
+    if mode == "change" and enabled and not plc:
+        warn.append(f"the before period is too short for placebo checks (needs "
+                    f"{2 * MIN_PLACEBO_WEEKS} weeks)")
+    return {"placebo": plc, "shifted": sh, "open_share": {"before": open_b, "after": open_a},
+            "warnings": warn}

@@ -1,0 +1,143 @@
+"""What else changed between the groups: case mix, arrival volume, variants.
+
+A shorter duration after a change means little if the after group holds more of the quick
+procedures, or half the workload. So the case mix (the procedure type, ``case_verfahren`` or
+the first suitable case attribute) is compared with a chi-square test of homogeneity
+(``scipy.stats.chi2_contingency``); when it shifted, ``case_duration`` is also compared within
+each case type and with a log-rank test stratified by case type (statsmodels ``survdiff``), so
+the verdict does not rest on the mix. Variant shares (top variants + "other") get the same
+chi-square test.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import polars as pl
+from scipy import stats
+
+from ist_analyse import log as L
+from ist_analyse.analysis import instances as I
+from ist_analyse.comparison import periods as P
+from ist_analyse.comparison import survival as S
+
+#: preferred case attributes for the case mix, in this order
+CASE_TYPE_NAMES = ("case_verfahren", "case_procedure", "case_type", "case_vorgangsart",
+                   "case_art")
+#: at most this many categories; rarer ones are pooled into "other"
+MAX_CATEGORIES = 10
+TOP_VARIANTS = 10
+
+
+def case_type_attribute(loaded: P.Loaded, wanted: str | None = None) -> str | None:
+    """The case attribute used as case type: ``wanted``, a preferred name, or the first
+    attribute with 2 to :data:`MAX_CATEGORIES` values."""
+    if wanted:
+        col = wanted if wanted.startswith(L.CASE_PREFIX) else L.CASE_PREFIX + wanted
+        return col if col in loaded.cases.columns else None
+    for name in CASE_TYPE_NAMES:
+        if name in loaded.cases.columns:
+            return name
+    for col in loaded.attributes:
+        n = loaded.cases[col].n_unique()
+        if 2 <= n <= MAX_CATEGORIES:
+            return col
+    return None
+
+
+def _mix(values: list[np.ndarray], k_min: int, alpha: float) -> dict[str, Any]:
+    """Shares per category before/after and the chi-square test of homogeneity."""
+    pooled = np.concatenate(values)
+    cats, counts = np.unique(pooled, return_counts=True)
+    order = np.argsort(-counts, kind="stable")
+    keep = [str(c) for c in cats[order][:MAX_CATEGORIES]]
+    table = []
+    for v in values:
+        s = np.where(np.isin(v, keep), v, "other")
+        table.append([int(np.sum(s == c)) for c in [*keep, "other"]])
+    names = [*keep, "other"]
+    arr = np.array(table)
+    used = arr.sum(axis=0) > 0
+    arr, names = arr[:, used], [n for n, u in zip(names, used, strict=True) if u]
+    p = None
+    if arr.shape[1] >= 2 and arr.sum(axis=1).min() > 0:
+        p = float(stats.chi2_contingency(arr).pvalue)
+    nb, na = arr.sum(axis=1)
+    rows = []
+    for j, name in enumerate(names):
+        b, a = int(arr[0, j]), int(arr[1, j])
+        small = any(1 <= x < k_min for x in (b, a))
+        rows.append({"value": name, "before_share": None if small else b / nb if nb else None,
+                     "after_share": None if small else a / na if na else None,
+                     "before_n": None if small else b, "after_n": None if small else a,
+                     "suppressed": small})
+    return {"rows": rows, "p_value": p, "shifted": p is not None and p < alpha}
+
+
+def case_mix(before: P.Group, after: P.Group, attribute: str | None, *, k_min: int,
+             alpha: float) -> dict[str, Any]:
+    if attribute is None or attribute not in before.cases.columns:
+        return {"attribute": None, "rows": [], "p_value": None, "shifted": False}
+    vals = [g.cases[attribute].cast(pl.String).fill_null("(none)").to_numpy().astype(str)
+            for g in (before, after)]
+    out = _mix(vals, k_min, alpha)
+    return {"attribute": attribute[len(L.CASE_PREFIX):], **out}
+
+
+def variants(before: P.Group, after: P.Group, *, k_min: int, alpha: float) -> dict[str, Any]:
+    """Shares of the most frequent variants among *closed* cases (an open case's variant is
+    not final), chi-square test."""
+    vals = []
+    for g in (before, after):
+        closed = g.cases.filter(pl.col(P.CLOSED)).select(P.CASE)
+        seq = (g.inst.join(closed, on=I.CASE).group_by(I.CASE, maintain_order=True)
+               .agg(pl.col(I.ACT).cast(pl.String).str.join(" → ").alias("v")))
+        vals.append(seq["v"].to_numpy().astype(str))
+    if not len(vals[0]) or not len(vals[1]):
+        return {"rows": [], "p_value": None, "shifted": False}
+    out = _mix(vals, k_min, alpha)
+    for r in out["rows"]:
+        r["variant"] = r.pop("value")
+    return out
+
+
+def stratified(before: P.Group, after: P.Group, attribute: str, *, k_min: int,
+               min_n: int) -> tuple[list[dict[str, Any]], float | None]:
+    """``case_duration`` per case type, and a log-rank test stratified by case type."""
+    from statsmodels.duration.survfunc import survdiff
+
+    rows = []
+    times, events, groups, strata = [], [], [], []
+    cats = sorted(set(before.cases[attribute].cast(pl.String).fill_null("(none)").to_list())
+                  | set(after.cases[attribute].cast(pl.String).fill_null("(none)").to_list()))
+    for cat in cats:
+        parts = []
+        for g in (before, after):
+            sub = g.cases.filter(pl.col(attribute).cast(pl.String).fill_null("(none)") == cat)
+            parts.append((sub[P.DURATION].to_numpy().astype(float),
+                          sub[P.CLOSED].to_numpy().astype(bool)))
+        (tb, eb), (ta, ea) = parts
+        small = any(1 <= len(t) < k_min for t in (tb, ta))
+        enough = len(tb) >= min_n and len(ta) >= min_n
+        mb = S.km_median(*S.km_curve(tb, eb)) if len(tb) else None
+        ma = S.km_median(*S.km_curve(ta, ea)) if len(ta) else None
+        p = S.logrank_p((tb, eb), (ta, ea)) if enough else None
+        rows.append({"value": cat, "before_median": None if small else mb,
+                     "after_median": None if small else ma,
+                     "difference": None if small or mb is None or ma is None else ma - mb,
+                     "p_value": None if small else p, "n_before": None if small else len(tb),
+                     "n_after": None if small else len(ta), "suppressed": small})
+        if len(tb) and len(ta):
+            for i, (t, e) in enumerate(parts):
+                times.append(t)
+                events.append(e)
+                groups.append(np.full(len(t), i))
+                strata.append(np.full(len(t), len(strata) // 2))
+    p_strat = None
+    if times:
+        t, e = np.concatenate(times), np.concatenate(events).astype(int)
+        if e.sum():
+            _, p_strat = survdiff(t, e, np.concatenate(groups), strata=np.concatenate(strata))
+            p_strat = float(p_strat)
+    return rows, p_strat

@@ -1,0 +1,97 @@
+"""The difference process map: which transitions got faster, slower, appeared or disappeared.
+
+Every directly-follows transition seen in either group with at least ``k_min`` cases is an
+edge. Its status:
+
+* ``faster`` / ``slower``: its ``wait:A->B`` KPI is significant after Benjamini–Hochberg
+  correction *and* the median moved by at least 10 % (:data:`.kpis.RELEVANCE`); green / red;
+* ``new`` / ``gone``: no case took it in one group, at least ``k_min`` in the other; blue
+  dashed / grey dotted;
+* ``insufficient``: too few observations for a verdict (grey dashed, "zu wenig Daten");
+* ``unchanged``: compared, no significant and relevant change (light grey).
+
+Only colour carries the verdict; the label shows the medians before → after. The drawing uses
+the same safe labels and Graphviz call as :mod:`ist_analyse.analysis.dot`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ist_analyse.analysis import dot as D
+from ist_analyse.comparison import kpis as K
+from ist_analyse.privacy.suppress import MARK
+
+COLOURS = {"faster": "#1a9850", "slower": "#d73027", "new": "#4575b4", "gone": "#969696",
+           "unchanged": "#cccccc", "insufficient": "#bdbdbd"}
+STYLES = {"new": "dashed", "gone": "dotted", "insufficient": "dashed"}
+
+
+def difference_map(rows: list[K.Kpi], seen: dict[tuple[str, str], list[int]], *, k_min: int,
+                   min_n: int, title: str = "") -> dict[str, Any]:
+    """The ``difference_map`` part of the JSON document (``file`` is filled in when drawn)."""
+    waits = {tuple(k.kpi[5:].split("->", 1)): k for k in rows if k.kind == "wait"}
+    edges = []
+    for (a, b), (nb, na) in sorted(seen.items()):
+        if max(nb, na) < k_min:
+            continue
+        k = waits.get((a, b))
+        if nb == 0:
+            status = "new"
+        elif na == 0:
+            status = "gone"
+        elif k is None or k.verdict == "not_enough_data":
+            status = "insufficient"
+        elif k.verdict in ("faster", "slower"):
+            status = k.verdict
+        else:
+            status = "unchanged"
+
+        def show(n: int) -> int | None:
+            return None if 1 <= n < k_min else n
+
+        edges.append({"from": a, "to": b, "status": status,
+                      "before_median": k.before if k is not None else None,
+                      "after_median": k.after if k is not None else None,
+                      "p_adjusted": k.p_adjusted if k is not None else None,
+                      "before_cases": show(nb), "after_cases": show(na)})
+    return {"edges": edges, "file": None, "title": title}
+
+
+def _median(x: float | None) -> str:
+    return MARK if x is None else D.de_duration(x)
+
+
+def dot_source(dmap: dict[str, Any]) -> str:
+    """Graphviz source of the difference map (all data text escaped by :mod:`.dot`)."""
+    legend = ("Kanten: Median-Wartezeit vorher → nachher. Grün = schneller, rot = langsamer "
+              "(signifikant nach Benjamini–Hochberg und ≥ 10 %), blau gestrichelt = neu, grau "
+              "gepunktet = entfallen, hellgrau = keine klare Änderung, grau gestrichelt = zu "
+              "wenig Daten.")
+    g = D.new_graph(dmap.get("title") or "Vorher/Nachher", D.html_text(legend, 110))
+    names = sorted({e["from"] for e in dmap["edges"]} | {e["to"] for e in dmap["edges"]})
+    ids = {n: f"n{i}" for i, n in enumerate(names)}
+    for n in names:
+        g.node(ids[n], label=f"<{D.html_text(n)}>", shape="box", style="rounded,filled",
+               fillcolor="#eff3ff", margin="0.15,0.06")
+    for e in dmap["edges"]:
+        status = e["status"]
+        if status in ("new", "gone"):
+            label = "neu" if status == "new" else "entfallen"
+        elif status == "insufficient":
+            label = "zu wenig Daten"
+        else:
+            label = f"{_median(e['before_median'])} → {_median(e['after_median'])}"
+        width = "2.5" if status in ("faster", "slower") else "1.2"
+        g.edge(ids[e["from"]], ids[e["to"]], label=f"<{D.html_text(label, 40)}>",
+               color=COLOURS[status], fontcolor="#333333", penwidth=width,
+               style=STYLES.get(status, "solid"))
+    return g.source
+
+
+def write_map(dmap: dict[str, Any], output: str | Path,
+              inputs: Sequence[str | Path] = ()) -> Path:
+    """Draw the difference map to ``output`` (.svg/.png/.pdf) atomically."""
+    return D.render(dot_source(dmap), output, inputs)

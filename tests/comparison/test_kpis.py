@@ -1,0 +1,130 @@
+"""KPIs on a tiny hand-made log whose waits, rework and durations are known."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from ist_analyse.analysis.rules import Rule
+from ist_analyse.comparison import compare
+from ist_analyse.comparison import kpis as K
+
+from .conftest import END, make_log
+
+# before (February): waits Antrag -> Prüfung of 2, 4, 6, 8 days; cases B1 and B2 repeat the
+# Prüfung (rework); after (March): waits 1, 1, 2, 2 days, no rework. Every case closes one
+# day after its last Prüfung.
+WAITS_BEFORE, WAITS_AFTER = [2, 4, 6, 8], [1, 1, 2, 2]
+
+
+def _tiny() -> pd.DataFrame:
+    rows = []
+    for prefix, month, waits in (("B", 2, WAITS_BEFORE), ("A", 3, WAITS_AFTER)):
+        for i, w in enumerate(waits, 1):
+            case = f"{prefix}{i}"
+            start = pd.Timestamp(f"2024-{month:02d}-{i + 1:02d} 08:00")
+            check = start + pd.Timedelta(days=w)
+            rows += [(case, "Antrag eingegangen", f"{start:%Y-%m-%d %H:%M}"),
+                     (case, "Prüfung", f"{check:%Y-%m-%d %H:%M}")]
+            last = check
+            if prefix == "B" and i <= 2:
+                last = check + pd.Timedelta(days=3)
+                rows.append((case, "Prüfung", f"{last:%Y-%m-%d %H:%M}"))
+            rows.append((case, END, f"{last + pd.Timedelta(days=1):%Y-%m-%d %H:%M}"))
+    return make_log(rows, kanal={f"{p}{i}": ("online" if i % 2 else "Termin")
+                                 for p in "AB" for i in range(1, 5)})
+
+
+def _run(**kw):
+    args = dict(change="2024-03-01", end_activities=[END], as_of="2024-06-30", k_min=1,
+                min_n=2, rework_window=30, n_boot=199, checks=False)
+    args.update(kw)
+    return compare(_tiny(), **args)
+
+
+def test_waits_are_the_known_values_with_a_rank_test():
+    r = _run()
+    k = r.kpi("wait:Antrag eingegangen->Prüfung")
+    assert (k.before, k.after, k.difference) == (5.0, 1.5, -3.5)
+    assert (k.n_before, k.n_after) == (4, 4)
+    p = stats.brunnermunzel(WAITS_BEFORE, WAITS_AFTER).pvalue
+    assert k.p_value == pytest.approx(p)
+    assert k.ci_low <= k.difference <= k.ci_high
+
+
+def test_case_duration_is_the_kaplan_meier_median_of_closed_cases():
+    r = _run()
+    k = r.kpi("case_duration")
+    # durations before: 2+3+1=6, 4+3+1=8, 6+1=7, 8+1=9 -> KM median = 2nd smallest = 7
+    assert k.before == pytest.approx(7.0)
+    # after: 2, 2, 3, 3 -> 2
+    assert k.after == pytest.approx(2.0)
+    assert k.extra["events_before"] == 4
+
+
+def test_rework_counts_cases_with_a_repeated_step():
+    r = _run()
+    k = r.kpi("rework_rate")
+    assert (k.before, k.after) == (0.5, 0.0)
+    assert k.extra["count_before"] == 2
+    assert r.kpi("rework:Prüfung").before == 0.5
+
+
+def test_rework_ignores_young_cases_that_had_no_time_to_loop():
+    # with the export right after the last event, the after cases are younger than the
+    # 30-day window: they are not counted at all
+    r = _run(as_of="2024-03-20")
+    assert r.kpi("rework_rate").n_after == 0
+    assert r.kpi("rework_rate").verdict == "not_enough_data"
+
+
+def test_deadline_share_from_a_rule():
+    rule = Rule("Prüfung in 5 Tagen", "deadline", from_="Antrag eingegangen", to="Prüfung",
+                max_days=5)
+    r = _run(rules=[rule])
+    k = r.kpi("deadline:Prüfung in 5 Tagen")
+    assert (k.before, k.after) == (0.5, 0.0)  # 6 and 8 days are late
+    assert k.kind == "deadline" and k.unit == "share"
+
+
+def test_benjamini_hochberg_over_the_transition_family():
+    from statsmodels.stats.multitest import multipletests
+
+    r = _run()
+    fam = [k for k in r.kpis if k.family == "transition" and k.p_value is not None]
+    adj = multipletests([k.p_value for k in fam], method="fdr_bh")[1]
+    assert [k.p_adjusted for k in fam] == pytest.approx(list(adj))
+    head = r.kpi("case_duration")
+    assert head.p_adjusted == head.p_value
+
+
+def test_small_groups_are_suppressed():
+    r = _run(k_min=5)
+    k = r.kpi("wait:Antrag eingegangen->Prüfung")
+    assert k.suppressed and k.before is None and k.n_before is None
+    assert k.verdict == "not_enough_data"
+    assert r.to_dict()["periods"]["before"]["cases"] is None
+
+
+def test_by_attribute_and_value():
+    r = compare(_tiny(), by="kanal", end_activities=[END], k_min=1, min_n=2, n_boot=199,
+                rework_window=30, as_of="2024-06-30")
+    assert r.periods["mode"] == "by"
+    assert {r.periods["before"]["label"], r.periods["after"]["label"]} == {
+        "kanal = Termin", "kanal = online"}
+    r2 = compare(_tiny(), by="kanal=online", end_activities=[END], k_min=1, min_n=2,
+                 n_boot=199, as_of="2024-06-30")
+    assert r2.periods["after"]["cases"] == 4
+
+
+def test_weekly_counts_full_weeks_only():
+    tz = "Europe/Berlin"
+    weeks = K.full_weeks(pd.Timestamp("2024-01-03", tz="UTC"), pd.Timestamp("2024-01-28",
+                                                                              tz="UTC"), tz)
+    assert [str(w.tz_convert(tz).date()) for w in weeks] == ["2024-01-08", "2024-01-15"]
+    times = pd.Series(pd.to_datetime(["2024-01-09", "2024-01-10", "2024-01-16"], utc=True))
+    assert K.weekly_counts(times, weeks, tz).tolist() == [2, 1]
+    assert np.isclose(K.rate_kpi("x", np.array([3, 3, 3, 3]), np.array([3, 3, 3, 3]),
+                                 alpha=0.05).p_value, 1.0)
