@@ -11,7 +11,7 @@ NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 
 def test_there_are_notebooks():
     names = [p.name for p in NOTEBOOKS]
-    assert names[:2] == ["01_quick_start.ipynb", "02_bottlenecks.ipynb"]
+    assert names == ["01_quick_start.ipynb", "02_bottlenecks.ipynb", "03_before_after.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
