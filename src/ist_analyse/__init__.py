@@ -31,6 +31,9 @@ _EXPORTS = {
     "compare": "ist_analyse.comparison",
     "Comparison": "ist_analyse.comparison",
     "plan_change": "ist_analyse.comparison",
+    "report": "ist_analyse.reporting",
+    "demo": "ist_analyse.reporting",
+    "ReportResult": "ist_analyse.reporting",
     "SollIst": "ist_analyse.analysis.soll_ist",
 }
 
@@ -43,16 +46,19 @@ __all__ = [
     "Inspection",
     "IstAnalyseError",
     "ProcessMap",
+    "ReportResult",
     "SollIst",
     "__version__",
     "bottlenecks",
     "check_soll_ist",
     "compare",
+    "demo",
     "discover_process_map",
     "import_log",
     "inspect_log",
     "plan_change",
     "read_log",
+    "report",
     "simulate",
     "to_pm4py",
     "validate_log",
@@ -70,6 +76,7 @@ if TYPE_CHECKING:
     from ist_analyse.io.export import import_log
     from ist_analyse.io.pipeline import ImportReport, ImportResult, read_log
     from ist_analyse.log import validate_log
+    from ist_analyse.reporting import ReportResult, demo, report
     from ist_analyse.simulate import simulate
 
 

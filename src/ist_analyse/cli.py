@@ -379,6 +379,69 @@ def compare_cmd(
     _emit(result, as_json, render_comparison)
 
 
+@app.command("report")
+@import_options
+def report_cmd(
+    log: LogArg,
+    output: Annotated[Path, typer.Option(
+        "-o", "--output", help="HTML file to write, e.g. reports/NAME.html; with --pdf the "
+        "PDF goes next to it (same name, .pdf).")],
+    change: Annotated[str | None, typer.Option(
+        "--change", help="Change date (JJJJ-MM-TT or TT.MM.JJJJ): adds the before/after "
+        "comparison.")] = None,
+    model: Annotated[Path | None, typer.Option(
+        "--model", help="Soll model (BPMN or PNML) for the Soll/Ist section.")] = None,
+    rules: Annotated[Path | None, typer.Option(
+        "--rules", help="Rule file (TOML): legal deadlines, order, mandatory steps.")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Report language: de or en.")] = "de",
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also write the PDF.")] = False,
+    title: Annotated[str | None, typer.Option(
+        "--title", help="Report title (default: the log's file name).")] = None,
+    working_days: WorkingDaysOpt = False,
+    land: LandOpt = "HE",
+    k_min: KMinOpt = 5,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")
+                           ] = False,
+    as_json: JsonOpt = False,
+    opts: Any = None,
+) -> None:
+    """Write the management report: one self-contained HTML file (and a PDF), German or English."""
+    from ist_analyse.reporting import report
+
+    result = report(log, output, opts, change=change, model=model, rules=rules, lang=lang,
+                    pdf=pdf, title=title, k_min=k_min, working_days=working_days, land=land,
+                    progress=not (no_progress or as_json) and sys.stderr.isatty())
+    _emit(result, as_json, _print_report)
+
+
+def _print_report(result: Any) -> None:
+    written = f"{result.html}" + (f" and {result.pdf}" if result.pdf else "")
+    print(f"{written}: {len(result.sections)} sections ({result.seconds:.1f} s)",
+          file=sys.stderr)
+    for note in result.notes:
+        print(f"  note: {note}", file=sys.stderr)
+
+
+@app.command("demo")
+def demo_cmd(
+    output_dir: Annotated[Path, typer.Option(
+        "-o", "--output", help="Folder for the demo reports.")] = Path("reports/demo"),
+    lang: Annotated[str, typer.Option(
+        "--lang", help="Language of the main report (de or en); the other is written as "
+        "HTML too.")] = "de",
+    no_pdf: Annotated[bool, typer.Option("--no-pdf", help="HTML only.")] = False,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")
+                           ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run the whole chain on the shipped sample logs and write the demo report to reports/demo/."""
+    from ist_analyse.reporting import demo
+
+    result = demo(output_dir, lang=lang, pdf=not no_pdf,
+                  progress=not (no_progress or as_json) and sys.stderr.isatty())
+    _emit(result, as_json, _print_report)
+
+
 # ---- entry point --------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> None:

@@ -85,7 +85,8 @@ def check_soll_ist(log: LogLike, options: ImportOptions | None = None, *,
                 time_budget: float | None = None, as_of: Any = None,
                 output: str | Path | None = None, land: str = "HE",
                 k_min: int = K_MIN_DEFAULT, title: str | None = None,
-                include_open: bool = False, progress: bool = False) -> SollIst:
+                include_open: bool = False, precision: bool | None = None,
+                progress: bool = False) -> SollIst:
     """Check a log against a Soll model and/or a rule file; optionally draw the deviations.
 
     Args:
@@ -107,6 +108,7 @@ def check_soll_ist(log: LogLike, options: ImportOptions | None = None, *,
             chance to reach the model's end, and its missing steps would be reported as
             "skipped". Rules always see every case (deadlines count open cases as
             ``overdue_open``).
+        precision: compute pm4py's token-replay precision (``None``: for small logs only).
         progress: show the alignment progress on stderr.
 
     Raises:
@@ -137,7 +139,7 @@ def check_soll_ist(log: LogLike, options: ImportOptions | None = None, *,
         if note:
             notes.append(note)
         conf = check_conformance(closed, soll, method=method, time_budget=time_budget,
-                                 k_min=k_min, **_progress_kw(progress))
+                                 k_min=k_min, precision=precision, **_progress_kw(progress))
     checked = None
     if rules is not None:
         checked = check_rules(result, rules, as_of=as_of, land=land, k_min=k_min,

@@ -1,0 +1,644 @@
+"""Texts and number/date formats of the report in German (default) and English.
+
+A manager reads "1.234 Fälle, 12,5 Tage, 03.07.2025", an English reader "1,234 cases, 12.5
+days, 3 July 2025": every text of the report comes from the catalogues below (no string is
+assembled from English fragments in German), and every number and date goes through Babel
+with the locale of the report, so a figure never appears with the other language's separators.
+Suppressed figures (fewer than k cases) are "·" in both languages, figures that do not apply "–".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent
+
+from ist_analyse.errors import ConfigError
+from ist_analyse.privacy.suppress import MARK
+
+LANGS = ("de", "en")
+LOCALES = {"de": "de_DE", "en": "en_GB"}
+NOT_APPLICABLE = "–"
+
+# One entry per text; {name} placeholders are filled with already formatted values.
+CATALOGUES: dict[str, dict[str, str]] = {
+    "de": {
+        "title": "Ist-Analyse: {source}",
+        "subtitle": "Prozessanalyse aus dem Ereignisprotokoll, erstellt am {date}",
+        "toc": "Inhalt",
+        "sec.summary": "Zusammenfassung",
+        "sec.data": "Datengrundlage",
+        "sec.map": "Prozesslandkarte",
+        "sec.bottlenecks": "Engpässe: wo Anträge warten",
+        "sec.conformance": "Soll/Ist-Abweichungen und gesetzliche Fristen",
+        "sec.comparison": "Vorher/Nachher-Vergleich",
+        "sec.methods": "Methoden und Grenzen",
+        "sum.intro": "Ausgewertet wurden {cases} Vorgänge mit {events} Ereignissen vom {start} "
+                     "bis {end}.",
+        "sum.open": "{open} Vorgänge ({share}) waren zum Exportzeitpunkt noch offen.",
+        "sum.duration": "Abgeschlossene Vorgänge dauerten im Median {median} Tage vom ersten "
+                        "bis zum letzten Schritt (90 % waren nach {p90} Tagen fertig).",
+        "sum.bottleneck": "Die meiste Wartezeit entsteht zwischen „{a}“ und „{b}“: im Median "
+                          "{median} Tage, zusammen {share} aller Wartezeit.",
+        "sum.rework": "Am häufigsten wiederholt wird „{activity}“: in {share} der Vorgänge "
+                      "mit diesem Schritt.",
+        "sum.fitness": "Die Vorgänge passen zu {fitness} zum Soll-Prozess (Token-Replay-"
+                       "Fitness; 100 % = jeder Schritt wie im Modell).",
+        "sum.rule": "Frist „{name}“: {late} von {checked} geprüften Vorgängen ({share}) "
+                    "überschritten oder noch offen über der Frist.",
+        "sum.kpi": "{label}: von {before} auf {after} {unit} ({verdict}; Differenz {diff}, "
+                   "95 %-KI {lo} bis {hi}).",
+        "sum.kpi_nosig": "{label}: von {before} auf {after} {unit} ({verdict}).",
+        "sum.no_comparison": "Ein Änderungsdatum ({date}) wurde angegeben, der Vorher/Nachher-"
+                             "Vergleich ist in dieser Installation aber nicht verfügbar.",
+        "sum.key": "Kennzahlen",
+        "sum.not_proven": "Was diese Zahlen nicht beweisen",
+        "np.cause": "Die Auswertung zeigt, wo Zeit vergeht, nicht warum: Ursachen (Personal, "
+                    "Rückfragen, externe Stellen) müssen im Gespräch mit den Beschäftigten "
+                    "geklärt werden.",
+        "np.open": "Offene Vorgänge fehlen in den Dauern abgeschlossener Vorgänge; lange "
+                   "Verfahren sind deshalb eher unterschätzt.",
+        "np.data": "Die Zahlen sind so gut wie die Buchungen im Fachverfahren: nicht gebuchte "
+                   "Schritte, nachträglich erfasste Daten und Buchungen ohne Uhrzeit verzerren "
+                   "Wartezeiten.",
+        "np.compare": "Ein Vorher/Nachher-Unterschied ist kein Beweis für die Wirkung der "
+                      "Maßnahme: Saison, Antragsmenge, Personal und Fallmix ändern sich mit.",
+        "np.staff": "Die Auswertung bewertet keine Beschäftigten: Zahlen gibt es nur für "
+                    "Schritte, Rollen und Teams, kleine Gruppen sind ausgeblendet.",
+        "data.period": "Zeitraum",
+        "data.cases": "Vorgänge",
+        "data.events": "Ereignisse",
+        "data.activities": "Tätigkeiten",
+        "data.open": "Offene Vorgänge",
+        "data.open_unknown": "unbekannt (kein Abschlussschritt angegeben)",
+        "data.end": "Abschluss eines Vorgangs",
+        "data.source": "Quelle",
+        "data.format": "Format",
+        "data.findings": "Datenqualität",
+        "data.no_findings": "Keine Auffälligkeiten gefunden.",
+        "data.finding": "Befund",
+        "data.count": "Anzahl",
+        "data.examples": "Beispielzeilen",
+        "data.privacy": "Datenschutz",
+        "data.pseudonymized": "Pseudonymisiert (Schlüssel bleibt in der Behörde): {cols}.",
+        "data.not_pseudonymized": "Keine Spalte wurde pseudonymisiert.",
+        "data.dropped_cols": "Entfernt, weil sie Personen identifizieren: {cols}.",
+        "data.no_dropped_cols": "Keine personenbezogenen Spalten gefunden oder entfernt.",
+        "data.dropped_rows": "{n} unlesbare Zeilen ausgelassen.",
+        "data.k_min": "Zahlen über weniger als {k} Vorgänge sind ausgeblendet (·). Es gibt "
+                      "keine Zahlen zu einzelnen Beschäftigten.",
+        "data.case_mix": "Fallmix: {attribute}",
+        "data.value": "Wert",
+        "data.share": "Anteil",
+        "map.caption": "Prozesslandkarte: {shown} von {total} Übergängen, sie enthalten die "
+                       "vollständigen Wege von {coverage} der Vorgänge. Pfeilstärke = "
+                       "Häufigkeit, Farbe = Wartezeit (blau kurz, rot lang).",
+        "map.alt": "Prozesslandkarte mit {n} Tätigkeiten und {e} Übergängen zwischen ihnen; "
+                   "die Zahlen an den Pfeilen sind Fälle und Wartezeiten.",
+        "map.variants": "Häufigste Varianten",
+        "map.variant": "Ablauf",
+        "map.median_duration": "Dauer (Median, Tage)",
+        "map.other": "übrige Varianten",
+        "bn.intro": "Übergänge a → b nach der gesamten Wartezeit vor b (Summe über alle "
+                    "Vorgänge), die größten zuerst.",
+        "bn.from": "von",
+        "bn.to": "nach",
+        "bn.cases": "Vorgänge",
+        "bn.median": "Median (Tage)",
+        "bn.p90": "90 % (Tage)",
+        "bn.share": "Anteil an Wartezeit",
+        "bn.chart_title": "Wartezeit vor dem nächsten Schritt (Median und 90 %-Wert)",
+        "bn.chart_alt": "Balkendiagramm: Median-Wartezeit in Tagen für die {n} Übergänge mit "
+                        "der meisten Wartezeit; am längsten: {top} mit {value} Tagen.",
+        "bn.xlabel": "Tage",
+        "bn.median_legend": "Median",
+        "bn.p90_legend": "90 %-Wert",
+        "bn.rework": "Wiederholte Schritte (Nacharbeit)",
+        "bn.activity": "Tätigkeit",
+        "bn.rework_cases": "Vorgänge mit Wiederholung",
+        "bn.rework_share": "Anteil",
+        "bn.weekly_title": "Eingänge, Abschlüsse und offene Vorgänge pro Woche",
+        "bn.weekly_alt": "Liniendiagramm pro Kalenderwoche von {start} bis {end}: neue "
+                         "Vorgänge, abgeschlossene Vorgänge und offene Vorgänge am Wochenende"
+                         "{change}.",
+        "bn.weekly_alt_change": "; eine senkrechte Linie markiert das Änderungsdatum {date}",
+        "week.arrivals": "Eingänge",
+        "week.completions": "Abschlüsse",
+        "week.wip": "offen am Wochenende",
+        "week.median": "Dauer (Median, Tage)",
+        "week.change": "Änderung {date}",
+        "week.washout": "Übergangszeit",
+        "week.per_week": "Vorgänge pro Woche",
+        "week.open": "offene Vorgänge",
+        "conf.model": "Soll-Modell: {source} ({n} Tätigkeiten).",
+        "conf.fitness": "Token-Replay-Fitness {fitness}; {fitting} der Vorgänge laufen "
+                        "vollständig wie im Modell.",
+        "conf.aligned": "Abweichungen aus Alignments für {variants} von {total} Varianten "
+                        "({share} der Vorgänge; Zeitbudget {budget} s).",
+        "conf.deviations": "Abweichungen vom Soll-Prozess",
+        "conf.skipped": "im Modell vorgesehen, aber ausgelassen",
+        "conf.extra": "ohne Modell-Erlaubnis ausgeführt",
+        "conf.skipped_text": "„{activity}“ wurde in {n} Vorgängen ausgelassen, obwohl das "
+                             "Modell den Schritt verlangt.",
+        "conf.extra_text": "„{activity}“ wurde in {n} Vorgängen ausgeführt, wo das Modell ihn "
+                           "nicht vorsieht.",
+        "conf.none": "Keine Abweichungen in den ausgerichteten Vorgängen.",
+        "rules.title": "Regeln und Fristen",
+        "rules.name": "Regel",
+        "rules.kind": "Art",
+        "rules.checked": "geprüft",
+        "rules.violations": "verletzt",
+        "rules.overdue": "offen über Frist",
+        "rules.share": "Anteil",
+        "rules.median": "Median (Tage)",
+        "rules.limit": "Frist (Tage)",
+        "kind.deadline": "Frist",
+        "kind.order": "Reihenfolge",
+        "kind.exists": "Pflichtschritt",
+        "kind.absent": "verbotener Schritt",
+        "cmp.intro": "Vergleich der Vorgänge, die vor dem {date} begonnen haben, mit denen, die "
+                     "danach begonnen haben{washout}.",
+        "cmp.washout": " (ohne eine Übergangszeit von {days} Tagen)",
+        "cmp.period": "Zeitraum",
+        "cmp.before": "vorher",
+        "cmp.after": "nachher",
+        "cmp.open_share": "davon offen",
+        "cmp.kpis": "Kennzahlen",
+        "cmp.kpi": "Kennzahl",
+        "cmp.difference": "Differenz",
+        "cmp.ci": "95 %-KI der Differenz",
+        "cmp.p": "p (adjustiert)",
+        "cmp.verdict": "Ergebnis",
+        "cmp.case_mix": "Fallmix: {attribute}",
+        "cmp.case_mix_shifted": "Der Fallmix hat sich verschoben (p = {p}): ein Teil des "
+                                "Unterschieds kann daher kommen.",
+        "cmp.case_mix_stable": "Der Fallmix ist vorher und nachher ähnlich (p = {p}).",
+        "cmp.weekly_title": "Wochenverlauf mit Änderungsdatum",
+        "cmp.weekly_alt": "Wochenverlauf von {start} bis {end}: Eingänge und Abschlüsse pro "
+                          "Woche und offene Vorgänge, senkrechte Linie am Änderungsdatum {date}.",
+        "cmp.km_title": "Anteil noch nicht abgeschlossener Vorgänge nach Verfahrensdauer",
+        "cmp.km_alt": "Kaplan-Meier-Kurven: Anteil der Vorgänge, die nach x Tagen noch nicht "
+                      "abgeschlossen sind, vorher (durchgezogen) und nachher (gestrichelt); "
+                      "Median vorher {before} Tage, nachher {after} Tage.",
+        "cmp.km_x": "Tage seit Beginn des Vorgangs",
+        "cmp.km_y": "noch offen",
+        "cmp.diffmap": "Differenzkarte",
+        "cmp.diffmap_alt": "Prozesslandkarte, deren Pfeile zeigen, wo sich Wartezeiten "
+                           "zwischen vorher und nachher verändert haben.",
+        "cmp.more_kpis": "{n} weitere Kennzahlen (einzelne Schritte und Übergänge ohne "
+                          "gesicherte Änderung) stehen in der Tabelle zum Herunterladen.",
+        "cmp.checks": "Robustheitsprüfungen",
+        "cmp.placebo": "Placebo-Datum {date}: {kpi} {result} (p = {p}).",
+        "cmp.shifted": "Änderungsdatum um {weeks} Wochen verschoben: Differenz {diff} "
+                       "(p = {p}).",
+        "cmp.sig_yes": "signifikant",
+        "cmp.sig_no": "nicht signifikant",
+        "cmp.warnings": "Warnhinweise",
+        "cmp.missing": "Der Vorher/Nachher-Vergleich (Modul ist_analyse.comparison) ist nicht "
+                       "verfügbar; das Änderungsdatum {date} ist im Wochenverlauf markiert.",
+        "verdict.faster": "schneller",
+        "verdict.slower": "langsamer",
+        "verdict.higher": "höher",
+        "verdict.lower": "niedriger",
+        "verdict.no_change": "keine gesicherte Änderung",
+        "verdict.not_enough_data": "zu wenige Daten",
+        "verdict.confounded": "nicht zuzuordnen (Arbeitslast änderte sich zugleich)",
+        "kpi.case_duration": "Verfahrensdauer (Median)",
+        "kpi.rework_rate": "Nacharbeitsquote",
+        "kpi.rework": "Wiederholung „{x}“",
+        "kpi.wait": "Wartezeit {x}",
+        "kpi.proc": "Bearbeitungszeit „{x}“",
+        "kpi.deadline": "Frist „{x}“",
+        "kpi.arrivals_per_week": "Eingänge pro Woche",
+        "kpi.completions_per_week": "Abschlüsse pro Woche",
+        "kpi.rmst": "mittlere Verfahrensdauer bis {h} Tage (RMST)",
+        "unit.days": "Tage",
+        "unit.share": "",
+        "unit.per_week": "pro Woche",
+        "meth.title": "Methoden",
+        "meth.waiting": "Wartezeit vor einem Schritt b: Zeit vom Abschluss des vorigen Schritts "
+                        "a bis zum Beginn (ohne Startzeit: Abschluss) von b, in {unit}.",
+        "meth.duration": "Verfahrensdauer: vom ersten bis zum letzten Ereignis eines "
+                         "abgeschlossenen Vorgangs (Abschluss: {end}).",
+        "meth.map": "Prozesslandkarte: Direktfolge-Graph; gezeigt werden die häufigsten "
+                    "Übergänge, bis die vollständigen Wege von {coverage} der Vorgänge "
+                    "enthalten sind.",
+        "meth.conformance": "Soll/Ist: Token-Replay-Fitness (pm4py) gegen das Soll-Modell; "
+                            "Abweichungen je Tätigkeit aus Alignments, die häufigsten Varianten "
+                            "zuerst, mit Zeitbudget.",
+        "meth.rules": "Fristen und Regeln: je Vorgang einmal beurteilt; eine Frist gilt in "
+                      "einem offenen Vorgang erst als verletzt, wenn sie abgelaufen ist.",
+        "meth.compare": "Vorher/Nachher: Kohorten nach Beginn des Vorgangs; offene Vorgänge "
+                        "gehen über Kaplan-Meier-Schätzer ein; Konfidenzintervalle und "
+                        "p-Werte sind für mehrere Kennzahlen adjustiert (α = {alpha}).",
+        "meth.privacy": "Datenschutz: Vorgangs- und Beschäftigtenkennungen sind mit einem "
+                        "Schlüssel pseudonymisiert, der die Behörde nicht verlässt; Zahlen über "
+                        "weniger als {k} Vorgänge sind ausgeblendet (·), Zahlen gibt es nie je "
+                        "Person.",
+        "meth.notes": "Hinweise der Analyseschritte (englisch)",
+        "meth.software": "Erstellt mit ist-analyse {version} in {seconds} s.",
+        "meth.working_days": "Arbeitstagen (Mo–Fr ohne Feiertage {land})",
+        "meth.calendar_days": "Kalendertagen",
+        "dl.csv": "CSV herunterladen",
+        "dl.xlsx": "Excel herunterladen",
+        "yes": "ja",
+        "no": "nein",
+        "footer": "Seite",
+    },
+    "en": {
+        "title": "As-is analysis: {source}",
+        "subtitle": "Process analysis from the event log, made on {date}",
+        "toc": "Contents",
+        "sec.summary": "Summary",
+        "sec.data": "Data basis",
+        "sec.map": "Process map",
+        "sec.bottlenecks": "Bottlenecks: where applications wait",
+        "sec.conformance": "Deviations from the target process and legal deadlines",
+        "sec.comparison": "Before/after comparison",
+        "sec.methods": "Methods and limits",
+        "sum.intro": "{cases} cases with {events} events from {start} to {end} were analysed.",
+        "sum.open": "{open} cases ({share}) were still open at the export date.",
+        "sum.duration": "Completed cases took a median of {median} days from their first to "
+                        "their last step (90 % were done within {p90} days).",
+        "sum.bottleneck": "Most waiting happens between “{a}” and “{b}”: a median of {median} "
+                          "days, {share} of all waiting.",
+        "sum.rework": "The step repeated most often is “{activity}”: in {share} of the cases "
+                      "with this step.",
+        "sum.fitness": "The cases fit the target process to {fitness} (token-replay fitness; "
+                       "100 % = every step as in the model).",
+        "sum.rule": "Deadline “{name}”: {late} of {checked} checked cases ({share}) missed it "
+                    "or are still open beyond it.",
+        "sum.kpi": "{label}: from {before} to {after} {unit} ({verdict}; difference {diff}, "
+                   "95 % CI {lo} to {hi}).",
+        "sum.kpi_nosig": "{label}: from {before} to {after} {unit} ({verdict}).",
+        "sum.no_comparison": "A change date ({date}) was given, but the before/after "
+                             "comparison is not available in this installation.",
+        "sum.key": "Key figures",
+        "sum.not_proven": "What these figures do not prove",
+        "np.cause": "The analysis shows where time goes, not why: causes (staffing, queries, "
+                    "external bodies) must be clarified with the staff.",
+        "np.open": "Open cases are missing from the durations of completed cases, so long "
+                   "procedures are rather underestimated.",
+        "np.data": "The figures are as good as the bookings in the case system: steps not "
+                   "booked, data entered later and bookings without a time distort waiting "
+                   "times.",
+        "np.compare": "A before/after difference does not prove that the measure worked: "
+                      "season, volume, staffing and case mix change as well.",
+        "np.staff": "The analysis does not assess staff: figures are given for steps, roles "
+                    "and teams only, small groups are suppressed.",
+        "data.period": "Period",
+        "data.cases": "Cases",
+        "data.events": "Events",
+        "data.activities": "Activities",
+        "data.open": "Open cases",
+        "data.open_unknown": "unknown (no end activity given)",
+        "data.end": "End of a case",
+        "data.source": "Source",
+        "data.format": "Format",
+        "data.findings": "Data quality",
+        "data.no_findings": "No findings.",
+        "data.finding": "Finding",
+        "data.count": "Count",
+        "data.examples": "Example lines",
+        "data.privacy": "Data protection",
+        "data.pseudonymized": "Pseudonymised (the key stays in the office): {cols}.",
+        "data.not_pseudonymized": "No column was pseudonymised.",
+        "data.dropped_cols": "Dropped because they identify persons: {cols}.",
+        "data.no_dropped_cols": "No person columns found or dropped.",
+        "data.dropped_rows": "{n} unreadable rows left out.",
+        "data.k_min": "Figures about fewer than {k} cases are suppressed (·). There are no "
+                      "figures about individual staff members.",
+        "data.case_mix": "Case mix: {attribute}",
+        "data.value": "Value",
+        "data.share": "Share",
+        "map.caption": "Process map: {shown} of {total} transitions, which contain the complete "
+                       "paths of {coverage} of the cases. Arrow width = frequency, colour = "
+                       "waiting time (blue short, red long); labels in German.",
+        "map.alt": "Process map with {n} activities and {e} transitions between them; the "
+                   "figures on the arrows are cases and waiting times.",
+        "map.variants": "Most frequent variants",
+        "map.variant": "Path",
+        "map.median_duration": "Duration (median, days)",
+        "map.other": "other variants",
+        "bn.intro": "Transitions a → b by total waiting before b (summed over all cases), "
+                    "largest first.",
+        "bn.from": "from",
+        "bn.to": "to",
+        "bn.cases": "Cases",
+        "bn.median": "Median (days)",
+        "bn.p90": "P90 (days)",
+        "bn.share": "Share of waiting",
+        "bn.chart_title": "Waiting before the next step (median and 90th percentile)",
+        "bn.chart_alt": "Bar chart: median waiting time in days for the {n} transitions with "
+                        "the most waiting; longest: {top} with {value} days.",
+        "bn.xlabel": "days",
+        "bn.median_legend": "median",
+        "bn.p90_legend": "90th percentile",
+        "bn.rework": "Repeated steps (rework)",
+        "bn.activity": "Activity",
+        "bn.rework_cases": "Cases with repetition",
+        "bn.rework_share": "Share",
+        "bn.weekly_title": "Arrivals, completions and open cases per week",
+        "bn.weekly_alt": "Line chart per calendar week from {start} to {end}: new cases, "
+                         "completed cases and cases open at the end of the week{change}.",
+        "bn.weekly_alt_change": "; a vertical line marks the change date {date}",
+        "week.arrivals": "arrivals",
+        "week.completions": "completions",
+        "week.wip": "open at end of week",
+        "week.median": "duration (median, days)",
+        "week.change": "change {date}",
+        "week.washout": "washout",
+        "week.per_week": "cases per week",
+        "week.open": "open cases",
+        "conf.model": "Target model: {source} ({n} activities).",
+        "conf.fitness": "Token-replay fitness {fitness}; {fitting} of the cases follow the "
+                        "model completely.",
+        "conf.aligned": "Deviations from alignments of {variants} of {total} variants ({share} "
+                        "of the cases; time budget {budget} s).",
+        "conf.deviations": "Deviations from the target process",
+        "conf.skipped": "required by the model but skipped",
+        "conf.extra": "done without the model allowing it",
+        "conf.skipped_text": "“{activity}” was skipped in {n} cases although the model "
+                             "requires it.",
+        "conf.extra_text": "“{activity}” was done in {n} cases where the model does not allow "
+                           "it.",
+        "conf.none": "No deviations in the aligned cases.",
+        "rules.title": "Rules and deadlines",
+        "rules.name": "Rule",
+        "rules.kind": "Kind",
+        "rules.checked": "checked",
+        "rules.violations": "violated",
+        "rules.overdue": "open beyond limit",
+        "rules.share": "Share",
+        "rules.median": "Median (days)",
+        "rules.limit": "Limit (days)",
+        "kind.deadline": "deadline",
+        "kind.order": "order",
+        "kind.exists": "mandatory step",
+        "kind.absent": "forbidden step",
+        "cmp.intro": "Cases started before {date} compared with cases started after it"
+                     "{washout}.",
+        "cmp.washout": " (leaving out a washout of {days} days)",
+        "cmp.period": "Period",
+        "cmp.before": "before",
+        "cmp.after": "after",
+        "cmp.open_share": "of which open",
+        "cmp.kpis": "Key figures",
+        "cmp.kpi": "Figure",
+        "cmp.difference": "Difference",
+        "cmp.ci": "95 % CI of the difference",
+        "cmp.p": "p (adjusted)",
+        "cmp.verdict": "Result",
+        "cmp.case_mix": "Case mix: {attribute}",
+        "cmp.case_mix_shifted": "The case mix has shifted (p = {p}): part of the difference "
+                                "may come from it.",
+        "cmp.case_mix_stable": "The case mix is similar before and after (p = {p}).",
+        "cmp.weekly_title": "Weekly series with the change date",
+        "cmp.weekly_alt": "Weekly series from {start} to {end}: arrivals and completions per "
+                          "week and open cases, vertical line at the change date {date}.",
+        "cmp.km_title": "Share of cases not yet completed by duration",
+        "cmp.km_alt": "Kaplan–Meier curves: share of cases not completed after x days, before "
+                      "(solid) and after (dashed); median before {before} days, after {after} "
+                      "days.",
+        "cmp.km_x": "days since the case started",
+        "cmp.km_y": "still open",
+        "cmp.diffmap": "Difference map",
+        "cmp.diffmap_alt": "Process map whose arrows show where waiting times changed between "
+                           "before and after.",
+        "cmp.more_kpis": "{n} more figures (single steps and transitions without a reliable "
+                          "change) are in the downloadable table.",
+        "cmp.checks": "Robustness checks",
+        "cmp.placebo": "Placebo date {date}: {kpi} {result} (p = {p}).",
+        "cmp.shifted": "Change date shifted by {weeks} weeks: difference {diff} (p = {p}).",
+        "cmp.sig_yes": "significant",
+        "cmp.sig_no": "not significant",
+        "cmp.warnings": "Warnings",
+        "cmp.missing": "The before/after comparison (module ist_analyse.comparison) is not "
+                       "available; the change date {date} is marked in the weekly series.",
+        "verdict.faster": "faster",
+        "verdict.slower": "slower",
+        "verdict.higher": "higher",
+        "verdict.lower": "lower",
+        "verdict.no_change": "no reliable change",
+        "verdict.not_enough_data": "not enough data",
+        "verdict.confounded": "cannot be attributed (workload changed at the same time)",
+        "kpi.case_duration": "Case duration (median)",
+        "kpi.rework_rate": "Rework rate",
+        "kpi.rework": "Repetition of “{x}”",
+        "kpi.wait": "Waiting {x}",
+        "kpi.proc": "Processing of “{x}”",
+        "kpi.deadline": "Deadline “{x}”",
+        "kpi.arrivals_per_week": "Arrivals per week",
+        "kpi.completions_per_week": "Completions per week",
+        "kpi.rmst": "mean case duration up to {h} days (RMST)",
+        "unit.days": "days",
+        "unit.share": "",
+        "unit.per_week": "per week",
+        "meth.title": "Methods",
+        "meth.waiting": "Waiting before a step b: time from the completion of the previous step "
+                        "a to the start (without start times: completion) of b, in {unit}.",
+        "meth.duration": "Case duration: from the first to the last event of a completed case "
+                         "(completion: {end}).",
+        "meth.map": "Process map: directly-follows graph showing the most frequent transitions "
+                    "until the complete paths of {coverage} of the cases are contained.",
+        "meth.conformance": "Target vs. actual: token-replay fitness (pm4py) against the target "
+                            "model; deviations per activity from alignments, most frequent "
+                            "variants first, with a time budget.",
+        "meth.rules": "Deadlines and rules: each case judged once; in an open case a deadline "
+                      "counts as missed only once it has passed.",
+        "meth.compare": "Before/after: cohorts by case start; open cases enter through "
+                        "Kaplan–Meier estimates; confidence intervals and p values are adjusted "
+                        "for multiple figures (α = {alpha}).",
+        "meth.privacy": "Data protection: case and staff ids are keyed pseudonyms whose key "
+                        "stays in the office; figures about fewer than {k} cases are suppressed "
+                        "(·), and no figure is ever given per person.",
+        "meth.notes": "Notes from the analysis steps",
+        "meth.software": "Made with ist-analyse {version} in {seconds} s.",
+        "meth.working_days": "office days (Mon–Fri without public holidays of {land})",
+        "meth.calendar_days": "calendar days",
+        "dl.csv": "Download CSV",
+        "dl.xlsx": "Download Excel",
+        "yes": "yes",
+        "no": "no",
+        "footer": "Page",
+    },
+}
+
+# Data-quality findings of :mod:`ist_analyse.inspection`, by code: the inspection writes
+# English messages, the German report needs its own sentence.
+FINDINGS: dict[str, dict[str, str]] = {
+    "de": {
+        "ROWS_SKIPPED": "{count} unlesbare Zeilen wurden ausgelassen.",
+        "DUPLICATE_EVENTS": "{count} Ereignisse wiederholen ein anderes Ereignis desselben "
+                            "Vorgangs genau (gleiche Tätigkeit, gleiche Zeit).",
+        "SINGLE_EVENT_CASES": "{count} Vorgänge bestehen aus nur einem Ereignis.",
+        "OUT_OF_ORDER": "{count} Vorgänge listen Ereignisse nicht in zeitlicher Reihenfolge; "
+                        "sie wurden nach Zeit sortiert.",
+        "FUTURE_TIMESTAMPS": "{count} Ereignisse liegen in der Zukunft.",
+        "EARLY_TIMESTAMPS": "{count} Ereignisse sind vor 1990 datiert (Tippfehler oder "
+                            "Platzhalter?).",
+        "IDENTICAL_TIMESTAMPS": "{count} Ereignisse haben dieselbe Zeit wie das vorige Ereignis "
+                                "des Vorgangs: ihre Reihenfolge ist unbekannt.",
+        "START_AFTER_END": "{count} Tätigkeiten beginnen nach ihrem Ende.",
+        "DATE_ONLY": "{count} Zeitpunkte haben ein Datum, aber keine Uhrzeit (als 00:00 "
+                     "gelesen).",
+        "DST_AMBIGUOUS": "{count} Ortszeiten fallen in die Zeitumstellung.",
+        "LIFECYCLE": "{count} Start-/Ende-Ereignisse wurden zu Tätigkeiten zusammengefasst "
+                     "oder gesondert gezählt.",
+    },
+    "en": {},
+}
+
+
+def check_lang(lang: str) -> str:
+    """Return ``lang`` if the report can be written in it."""
+    if lang not in LANGS:
+        raise ConfigError(f"unknown report language {lang!r}", hint="use de or en")
+    return lang
+
+
+def _missing(x: Any) -> bool:
+    if x is None or x is pd.NA or x is pd.NaT:
+        return True
+    try:
+        return bool(pd.isna(x))
+    except (TypeError, ValueError):
+        return False
+
+
+@dataclass(frozen=True)
+class Texts:
+    """The texts and formats of one language; templates call it as ``t(key, **values)``."""
+
+    lang: str = "de"
+
+    @property
+    def locale(self) -> str:
+        return LOCALES[self.lang]
+
+    def __call__(self, key: str, **values: Any) -> str:
+        text = CATALOGUES[self.lang].get(key)
+        if text is None:
+            text = CATALOGUES["en"][key]  # a missing German text is a bug; show English
+        return text.format(**values) if values else text
+
+    def finding(self, code: str, message: str, count: int) -> str:
+        """A data-quality finding in the report's language (the message as written if the
+        code is not in the catalogue)."""
+        text = FINDINGS.get(self.lang, {}).get(code)
+        return text.format(count=self.int(count)) if text else message
+
+    # ---- numbers ------------------------------------------------------------------------
+    def int(self, n: Any) -> str:
+        """``1234`` -> ``1.234`` (de) / ``1,234`` (en); suppressed -> ``·``."""
+        if _missing(n):
+            return MARK
+        return format_decimal(round(float(n)), format="#,##0", locale=self.locale)
+
+    def num(self, x: Any, digits: int = 1) -> str:
+        """A number with ``digits`` decimals: ``12,5`` (de) / ``12.5`` (en)."""
+        if _missing(x):
+            return MARK
+        if isinstance(x, float) and math.isinf(x):
+            return NOT_APPLICABLE
+        pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+        return format_decimal(float(x), format=pattern, locale=self.locale)
+
+    def signed(self, x: Any, digits: int = 1) -> str:
+        """A difference with its sign: ``+3,5`` / ``−3,5`` (typographic minus)."""
+        if _missing(x):
+            return MARK
+        text = self.num(abs(float(x)), digits)
+        return ("+" if float(x) > 0 else "−" if float(x) < 0 else "±") + text
+
+    def pct(self, share: Any, digits: int = 1) -> str:
+        """A share (0..1) as percent: ``12,5 %`` (de) / ``12.5%`` (en)."""
+        if _missing(share):
+            return MARK
+        # German puts a (no-break) space before the percent sign, English does not
+        sign = "\u00a0%" if self.lang == "de" else "%"
+        pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "") + sign
+        return format_percent(float(share), format=pattern, locale=self.locale)
+
+    def p(self, value: Any) -> str:
+        """A p value: three decimals, "< 0,001" below that."""
+        if _missing(value):
+            return NOT_APPLICABLE
+        if float(value) < 0.001:
+            return "< " + self.num(0.001, 3)
+        return self.num(value, 3)
+
+    # ---- dates --------------------------------------------------------------------------
+    def date(self, value: Any, long: bool = False) -> str:
+        """``03.07.2025`` (de) / ``2025-07-03`` (en); ``long``: ``3. Juli 2025`` /
+        ``3 July 2025``."""
+        if _missing(value) or value == "":
+            return NOT_APPLICABLE
+        d = _as_date(value)
+        if long:
+            return format_date(d, format="long", locale=self.locale)
+        if self.lang == "de":
+            return format_date(d, format="dd.MM.yyyy", locale=self.locale)
+        return d.isoformat()
+
+    def yesno(self, value: Any) -> str:
+        if value is None:
+            return NOT_APPLICABLE
+        return self("yes") if value else self("no")
+
+
+def _as_date(value: Any) -> dt.date:
+    """A date from a ``date``, ``datetime``, pandas Timestamp or ISO text, in local time."""
+    if isinstance(value, dt.datetime):
+        ts = pd.Timestamp(value)
+    elif isinstance(value, dt.date):
+        return value
+    else:
+        ts = pd.Timestamp(str(value))
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("Europe/Berlin")
+    return ts.date()
+
+
+def kpi_label(texts: Texts, name: str) -> str:
+    """The reader's name of a KPI of :mod:`ist_analyse.compare` (``wait:A->B`` etc.)."""
+    simple = {"case_duration", "rework_rate", "arrivals_per_week", "completions_per_week"}
+    if name in simple:
+        return texts(f"kpi.{name}")
+    prefix, _, rest = name.partition(":")
+    if prefix in ("rework", "proc", "deadline") and rest:
+        return texts(f"kpi.{prefix}", x=rest)
+    if prefix == "wait" and rest:
+        a, _, b = rest.partition("->")
+        return texts("kpi.wait", x=f"„{a}“ → „{b}“" if texts.lang == "de" else f"“{a}” → “{b}”")
+    return name
+
+
+def unit_label(texts: Texts, unit: str | None) -> str:
+    return texts(f"unit.{unit}") if unit in ("days", "share", "per_week") else (unit or "")
+
+
+def value_text(texts: Texts, value: Any, unit: str | None, signed: bool = False) -> str:
+    """A KPI value in its unit: shares as percent (points for differences), else one decimal."""
+    if unit == "share":
+        if signed and not _missing(value):
+            pts = texts.signed(100 * float(value), 1)
+            return pts + (" Pp." if texts.lang == "de" else " pp")
+        return texts.pct(value)
+    return texts.signed(value) if signed else texts.num(value)
+
+
+def mapping_get(d: Mapping[str, Any] | None, *keys: str, default: Any = None) -> Any:
+    """``d[k1][k2]...`` or ``default`` when any level is missing."""
+    cur: Any = d
+    for k in keys:
+        if not isinstance(cur, Mapping) or k not in cur:
+            return default
+        cur = cur[k]
+    return cur

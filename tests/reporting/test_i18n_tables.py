@@ -1,0 +1,95 @@
+"""Formats per language, and the downloads' protection against formula injection."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import pandas as pd
+import pytest
+
+from ist_analyse.errors import ConfigError
+from ist_analyse.reporting.i18n import Texts, check_lang, kpi_label, value_text
+from ist_analyse.reporting.tables import download, safe_cell, to_csv, to_xlsx
+
+
+def test_german_numbers_have_decimal_comma_and_dot_thousands():
+    t = Texts("de")
+    assert t.num(1234.56, 1) == "1.234,6"
+    assert t.int(22826) == "22.826"
+    assert t.pct(0.123) == "12,3\u00a0%"
+    assert t.signed(-3.25, 1) == "−3,2" or t.signed(-3.25, 1) == "−3,3"
+    assert t.p(0.0001) == "< 0,001"
+
+
+def test_english_numbers():
+    t = Texts("en")
+    assert t.num(1234.56, 1) == "1,234.6"
+    assert t.int(22826) == "22,826"
+    assert t.pct(0.123) == "12.3%"
+
+
+def test_dates_per_language():
+    assert Texts("de").date("2025-07-03") == "03.07.2025"
+    assert Texts("en").date("2025-07-03") == "2025-07-03"
+    assert Texts("de").date("2025-07-03", long=True) == "3. Juli 2025"
+    assert Texts("en").date("2025-07-03", long=True) == "3 July 2025"
+    # a UTC instant late in the evening is the next day in Berlin
+    assert Texts("de").date("2024-06-30T23:30:00+00:00") == "01.07.2024"
+
+
+def test_suppressed_and_missing_figures():
+    t = Texts("de")
+    assert t.num(None) == "·"
+    assert t.int(float("nan")) == "·"
+    assert t.date(None) == "–"
+
+
+def test_unknown_language_is_a_config_error():
+    with pytest.raises(ConfigError):
+        check_lang("fr")
+
+
+def test_kpi_labels_and_units():
+    de, en = Texts("de"), Texts("en")
+    assert kpi_label(de, "wait:A->B") == "Wartezeit „A“ → „B“"
+    assert kpi_label(en, "deadline:BA") == "Deadline “BA”"
+    assert value_text(de, -0.15, "share", signed=True) == "−15,0 Pp."
+    assert value_text(en, 0.25, "share") == "25.0%"
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1+2", "@SUM(A1)", "\tx", "\rx",
+                                  '=HYPERLINK("http://evil.example")'])
+def test_formula_cells_get_an_apostrophe(text):
+    assert safe_cell(text) == "'" + text
+
+
+def test_plain_cells_and_numbers_pass():
+    assert safe_cell("Antrag") == "Antrag"
+    assert safe_cell(-3.5) == -3.5
+    assert safe_cell(None) == ""
+
+
+def test_csv_download_is_protected_and_german():
+    frame = pd.DataFrame({"Wert": ['=HYPERLINK("x")', "ok"], "Anteil": [0.5, 0.25]})
+    d = download("t", frame, lang="de")
+    text = base64.b64decode(d.csv_uri.split(",", 1)[1]).decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0] == "Wert;Anteil"
+    assert lines[1] == '"\'=HYPERLINK(""x"")";0,5'
+    assert not any(cell.startswith("=") for line in lines for cell in line.split(";"))
+
+
+def test_csv_english_uses_comma_and_point():
+    data = to_csv([["a", 0.5]], ["x", "y"], lang="en").decode("utf-8-sig")
+    assert data.splitlines()[1] == "a,0.5"
+
+
+def test_xlsx_stores_formulas_as_text():
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(to_xlsx([['=HYPERLINK("x")', 2]], ["a", "b"])))
+    cell = wb.active["A2"]
+    assert cell.data_type == "s"
+    assert cell.value == '\'=HYPERLINK("x")'
+    assert wb.active["B2"].value == 2
