@@ -19,7 +19,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def run_child(cmd: list[str], env: dict[str, str], label: str) -> tuple[dict, float, float]:
-    """Run ``cmd``; return the last JSON line it printed, its wall time and its peak RSS (MB)."""
+    """Run ``cmd``; return the JSON it printed (the whole output, or its last JSON line), its
+    wall time and its peak RSS (MB)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=REPO)
@@ -30,8 +31,11 @@ def run_child(cmd: list[str], env: dict[str, str], label: str) -> tuple[dict, fl
         stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{label} failed:\n{stderr[-3000:]}")
-    lines = [x for x in stdout.splitlines() if x.startswith("{")]
-    return json.loads(lines[-1]), wall, usage.ru_maxrss / 1024
+    try:  # one JSON document (an `ist-analyse ... --json` command) ...
+        return json.loads(stdout), wall, usage.ru_maxrss / 1024
+    except ValueError:  # ... or a script's last JSON line
+        lines = [x for x in stdout.splitlines() if x.startswith("{")]
+        return json.loads(lines[-1]), wall, usage.ru_maxrss / 1024
 
 
 def machine() -> str:
