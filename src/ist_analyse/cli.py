@@ -249,6 +249,9 @@ def discover_cmd(
     coverage: Annotated[float, typer.Option(
         "--coverage", help="Process map: show the transitions that hold the complete paths "
         "of this share of cases.")] = 0.8,
+    max_edges: Annotated[int | None, typer.Option(
+        "--max-edges", help="Process map: show at most N transitions (the coverage is lowered "
+        "until they fit).")] = None,
     noise: Annotated[float, typer.Option(
         "--noise", help="Noise threshold of the inductive miner (IMf).")] = 0.2,
     miner: Annotated[str, typer.Option(
@@ -268,6 +271,7 @@ def discover_cmd(
 
     result = discover_process_map(log, output, opts, kind=kind, coverage=coverage, noise=noise,
                                   miner=miner, top_variants=variants, title=title,
+                                  max_edges=max_edges,
                                   working_days=working_days, land=land, k_min=k_min)
     _emit(result, as_json, render_process_map)
 

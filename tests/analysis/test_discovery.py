@@ -164,3 +164,16 @@ def test_bpmn_of_bpic2012_is_fast(bpic2012, tmp_path):
     assert "IMd" in res.algorithm and "variants are more than IMf handles" in res.algorithm
     assert elapsed < 10, elapsed  # about 1-2 s here; the goal is under 5 s
 
+
+
+def test_max_edges_lowers_the_coverage_until_the_map_fits():
+    import ist_analyse as ia
+
+    res = ia.read_log(SAMPLE_LOGS / "abh_checklist_2024.parquet")
+    full = ia.discover_process_map(res, None, coverage=0.8, progress=False)
+    small = ia.discover_process_map(res, None, coverage=0.8, max_edges=20, progress=False)
+    assert full.edges_shown > 20 >= small.edges_shown
+    assert small.coverage_achieved < full.coverage_achieved
+    # the shown edges are the most used ones: none left out has more cases than one shown
+    e = small.edges.dropna(subset=["cases"])
+    assert e.loc[e["shown"], "cases"].min() >= e.loc[~e["shown"], "cases"].max()

@@ -107,6 +107,7 @@ def discover_process_map(log: LogLike, output: str | Path | None = None,
                          top_variants: int = 10, working_days: bool = False,
                          land: str = DEFAULT_LAND, k_min: int = K_MIN_DEFAULT,
                          timezone: str | None = None, title: str | None = None,
+                         max_edges: int | None = None,
                          progress: bool | None = None) -> ProcessMap:
     """Discover a process map (or BPMN model, or Petri net) and the main variants of a log.
 
@@ -129,6 +130,9 @@ def discover_process_map(log: LogLike, output: str | Path | None = None,
         k_min: figures about fewer cases are shown as "·" (1 switches that off).
         timezone: local time zone for office days (default: the options' or Europe/Berlin).
         title: a title printed on the map (default: the log's name).
+        max_edges: show at most this many transitions (DFG): the coverage is lowered until
+            they fit, and ``coverage_achieved`` says what the map then holds. For a map that
+            must stay readable on a page.
         progress: show a progress bar on stderr (default: when stderr is a terminal).
 
     Returns:
@@ -152,6 +156,8 @@ def discover_process_map(log: LogLike, output: str | Path | None = None,
                           hint="e.g. --coverage 0.8 for the paths of 80 % of the cases")
     if not (isinstance(noise, int | float) and 0 <= noise < 1):
         raise ConfigError(f"the noise threshold must be between 0 and 1, got {noise!r}")
+    if max_edges is not None and (isinstance(max_edges, bool) or max_edges < 1):
+        raise ConfigError(f"the maximum number of transitions must be >= 1, got {max_edges!r}")
     if isinstance(top_variants, bool) or top_variants < 0:
         raise ConfigError(f"the number of variants must be >= 0, got {top_variants!r}")
     land = check_land(land)
@@ -172,7 +178,7 @@ def discover_process_map(log: LogLike, output: str | Path | None = None,
         del frame
         edges = _edges(inst, k_min)
         nodes = _nodes(inst, k_min)
-        edges, achieved = _apply_coverage(inst, edges, coverage)
+        edges, achieved = _apply_coverage(inst, edges, coverage, max_edges)
         # published order must not reveal the size of a suppressed edge: those go last
         edges = rank(edges.drop(columns=["rank"]), "cases", ["from", "to"])
         advance("variants")
@@ -252,13 +258,14 @@ def _nodes(inst: I.Instances, k_min: int) -> pd.DataFrame:
     return suppress_rows(g, count="cases", columns=["instances", "cases"], k_min=k_min)
 
 
-def _apply_coverage(inst: I.Instances, edges: pd.DataFrame,
-                    coverage: float) -> tuple[pd.DataFrame, float]:
+def _apply_coverage(inst: I.Instances, edges: pd.DataFrame, coverage: float,
+                    max_edges: int | None = None) -> tuple[pd.DataFrame, float]:
     """Mark the most used edges that contain the complete paths of ``coverage`` of all cases.
 
     An edge's rank orders edges by cases (most first). A case is covered by the first K edges
     when the highest rank among its edges is below K; K is the smallest number that covers
-    ``coverage`` of the cases.
+    ``coverage`` of the cases, or ``max_edges`` if that is smaller (a map for a printed page:
+    the achieved coverage is then lower, and returned).
     """
     f = inst.frame
     if not len(f):
@@ -280,6 +287,8 @@ def _apply_coverage(inst: I.Instances, edges: pd.DataFrame,
     worst = np.sort(worst)
     need = max(1, math.ceil(coverage * len(worst) - 1e-9))
     k = int(worst[need - 1]) + 1
+    if max_edges is not None:
+        k = min(k, max_edges)
     achieved = float(np.searchsorted(worst, k, side="left") / len(worst))
     edges = edges.copy()
     edges["shown"] = edges["rank"] < k

@@ -46,6 +46,8 @@ from ist_analyse.reporting.tables import download
 
 #: seconds the alignments (deviation table) may take; the fitness figure is always complete
 ALIGNMENT_BUDGET = 10.0
+#: the process map on a printed page stays readable up to about this many transitions
+MAP_MAX_EDGES = 36
 #: transitions in the bottleneck chart and table
 TOP_TRANSITIONS = 12
 #: case attributes with at most this many values get a case-mix table
@@ -165,7 +167,8 @@ def build_reports(log: LogLike, outputs: dict[str, tuple[str | Path, bool]],
         advance("process map")
         from ist_analyse.analysis.discovery import discover_process_map
 
-        pmap = discover_process_map(res, None, options, kind="dfg", working_days=working_days,
+        pmap = discover_process_map(res, None, options, kind="dfg", max_edges=MAP_MAX_EDGES,
+                                    working_days=working_days,
                                     land=land, k_min=k_min, title=title or _source_name(res),
                                     progress=False)
         advance("bottlenecks")
@@ -495,7 +498,14 @@ def _map_section(texts: Texts, pmap: Any, svg: bytes) -> dict[str, Any]:
             "path": " → ".join(acts) if acts else t("map.other"),
             "cases": t.int(v.get("cases")), "share": t.pct(v.get("share")),
             "duration": t.num(v.get("median_duration_days"), 0)})
-    return {"chart": chart, "variants": variants}
+    return {"chart": chart, "variants": variants, "wide": _is_wide(svg)}
+
+
+def _is_wide(svg: bytes) -> bool:
+    """Whether a Graphviz SVG is wider than tall: it then gets a landscape page in the PDF, a
+    tall map a portrait page of its own (either way as large as the page allows)."""
+    m = re.search(rb'<svg[^>]*\swidth="([\d.]+)pt"\s+height="([\d.]+)pt"', svg[:2000])
+    return m is None or float(m.group(1)) >= float(m.group(2))
 
 
 def _bottleneck_section(texts: Texts, bott: Any, change: dt.date | None) -> dict[str, Any]:
