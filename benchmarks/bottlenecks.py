@@ -67,7 +67,9 @@ def child(name: str, spec: str) -> None:
         import polars  # noqa: F401
 
         from ist_analyse.analysis import instances as I
-        from ist_analyse.analysis.performance import bottlenecks, transition_stats
+        from ist_analyse.analysis.dfg import transition_table
+        if name == "ours":
+            from ist_analyse.analysis.performance import bottlenecks
     elif name == "duckdb":
         import duckdb
     elif name.startswith("pm4py"):
@@ -87,7 +89,7 @@ def child(name: str, spec: str) -> None:
         frame, _source, _staff = I.load(files["canonical"])
         inst = I.activity_instances(frame)
         del frame
-        table = transition_stats(inst)
+        table = transition_table(inst)
         rows, edges = len(inst.frame), len(table)
     elif name == "duckdb":
         con = duckdb.connect()

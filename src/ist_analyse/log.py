@@ -30,10 +30,14 @@ might mistype (year 2205, 1025) representable, so it becomes a finding, not a cr
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from ist_analyse.errors import ErrorCode, SchemaError
+
+if TYPE_CHECKING:  # pandas loads on first use: the Polars path of the analyses never needs it
+    import pandas as pd
 
 CASE_ID = "case_id"
 ACTIVITY = "activity"
@@ -82,6 +86,8 @@ def finalize_log(df: pd.DataFrame) -> pd.DataFrame:
     # lexsort on integer codes: several times faster than sort_values on a string column
     keys = [out[SOURCE_ROW].to_numpy(dtype="int64", na_value=0)] if SOURCE_ROW in out else []
     keys.append(out[TIMESTAMP].dt.tz_convert(None).to_numpy().astype("int64"))
+    import pandas as pd
+
     keys.append(pd.factorize(out[CASE_ID], sort=True)[0])
     order = np.lexsort(keys)
     return out.take(order).reset_index(drop=True)

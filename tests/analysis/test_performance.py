@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
 
 from ist_analyse.analysis import bottlenecks
+from ist_analyse.analysis import instances as I
 from ist_analyse.analysis.instances import activity_instances
 from ist_analyse.analysis.performance import transition_stats
 from ist_analyse.errors import ConfigError
 from tests.analysis.conftest import make_log
+from tests.conftest import SAMPLE_LOGS
 
 
 def row(table: pd.DataFrame, a: str, b: str) -> dict:
@@ -243,3 +247,22 @@ def test_receipt_sample_export(real_logs):
     first = res.transitions.iloc[0]
     assert (first["from"], first["to"]) == ("T05 Print and send confirmation of receipt",
                                             "T06 Determine necessity of stop advice")
+
+
+def test_the_polars_path_from_canonical_parquet_does_not_load_pandas():
+    """pandas costs more start-up than the whole DFG of a million events: the engine path
+    from a canonical Parquet log must not import it (benchmarks/bottlenecks.py relies on it)."""
+    code = (
+        "import sys\n"
+        "from ist_analyse.analysis import instances as I\n"
+        "from ist_analyse.analysis.dfg import transition_table\n"
+        f"f, _, _ = I.load({str(SAMPLE_LOGS / 'abh_checklist_2024.parquet')!r})\n"
+        "t = transition_table(I.activity_instances(f))\n"
+        "print(len(t), 'pandas' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120).stdout.split()
+    assert int(out[0]) > 50 and out[1] == "False"
+    # and the table is the one bottlenecks() publishes before suppression
+    import ist_analyse as ia
+    inst = I.activity_instances(ia.read_log(SAMPLE_LOGS / "abh_checklist_2024.parquet").log)
+    assert len(transition_stats(inst)) == int(out[0])

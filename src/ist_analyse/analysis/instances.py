@@ -29,18 +29,22 @@ columns needed; every other source goes through :func:`~ist_analyse.io.pipeline.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import polars as pl
 
 from ist_analyse import log as L
 from ist_analyse.analysis.calendar import DEFAULT_LAND, office_days, public_holidays
 from ist_analyse.config import ImportOptions
 from ist_analyse.errors import ErrorCode, SchemaError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DAY_SECONDS = 86_400.0
 
@@ -137,8 +141,7 @@ def load(log: object, options: ImportOptions | None = None) -> tuple[pl.DataFram
 
 def _canonical_parquet(path: Path, options: ImportOptions | None
                        ) -> tuple[pl.DataFrame, str, bool] | None:
-    from ist_analyse.io.export import REPORT_KEY
-    from ist_analyse.io.pipeline import detect_format
+    from ist_analyse.io.formats import REPORT_KEY, detect_format
 
     if not path.is_file() or detect_format(path, options or ImportOptions()) != "parquet":
         return None
@@ -175,7 +178,11 @@ def activity_instances(log: pl.DataFrame | pd.DataFrame, *, working_days: bool =
     """Build the :class:`Instances` frame of a canonical log (see the module docstring)."""
     if has_staff_ids is None:
         has_staff_ids = L.RESOURCE in log.columns
-    if isinstance(log, pd.DataFrame):
+    # pandas is not imported here: a canonical Parquet log is read straight into Polars, and
+    # importing pandas would cost that path most of its start-up time. A pandas frame can only
+    # exist if pandas is loaded.
+    pd_module = sys.modules.get("pandas")
+    if pd_module is not None and isinstance(log, pd_module.DataFrame):
         log = pl.from_pandas(log[_needed(log.columns)].reset_index(drop=True),
                              include_index=False)
     elif L.ROLE not in log.columns and L.RESOURCE in log.columns:

@@ -25,6 +25,7 @@ import polars as pl
 
 from ist_analyse.analysis import instances as I
 from ist_analyse.analysis.calendar import DEFAULT_LAND, check_land
+from ist_analyse.analysis.dfg import P90, transition_table
 from ist_analyse.analysis.progress import steps
 from ist_analyse.config import DEFAULT_TIMEZONE, ImportOptions
 from ist_analyse.errors import ConfigError
@@ -36,9 +37,6 @@ from ist_analyse.privacy.suppress import (
     suppress_cells,
     suppress_rows,
 )
-
-#: the percentile reported next to the median (linear interpolation between order statistics)
-P90 = 0.9
 
 #: every figure of a transition row: all blanked together when it is about too few cases
 TRANSITION_FIGURES = ["cases", "occurrences", "median_wait_days", "mean_wait_days",
@@ -192,24 +190,9 @@ def bottlenecks(log: LogLike, options: ImportOptions | None = None, *,
 
 def transition_stats(inst: I.Instances) -> pd.DataFrame:
     """Per transition a → b: cases, occurrences, waiting median/mean/p90/total/min/max (days),
-    unsuppressed (callers apply the privacy rule)."""
-    wait = pl.col(I.WAIT)
-    out = (inst.frame.lazy().filter(pl.col(I.PREV_ACT).is_not_null())
-           .group_by([I.PREV_ACT, I.ACT])
-           .agg(pl.col(I.CASE).n_unique().alias("cases"),
-                pl.len().alias("occurrences"),
-                wait.median().alias("median_wait_days"),
-                wait.mean().alias("mean_wait_days"),
-                wait.quantile(P90, "linear").alias("p90_wait_days"),
-                wait.sum().alias("total_wait_days"),
-                wait.min().alias("min_wait_days"),
-                wait.max().alias("max_wait_days"))
-           .select(pl.col(I.PREV_ACT).cast(pl.String).alias("from"),
-                   pl.col(I.ACT).cast(pl.String).alias("to"), pl.exclude(I.PREV_ACT, I.ACT))
-           .collect())
-    # a fixed order (polars groups come in any order): ties in secondary suppression are
-    # then broken the same way in every run
-    df = out.sort(["from", "to"]).to_pandas()
+    unsuppressed (callers apply the privacy rule); :func:`~ist_analyse.analysis.dfg.
+    transition_table` as a pandas table."""
+    df = transition_table(inst).to_pandas()
     df["from"] = df["from"].astype(object)
     df["to"] = df["to"].astype(object)
     for col in ("cases", "occurrences"):

@@ -15,10 +15,8 @@ import pyarrow.parquet as pq
 from ist_analyse.config import ImportOptions
 from ist_analyse.errors import OutputError
 from ist_analyse.files import atomic_path, check_output
+from ist_analyse.io.formats import REPORT_KEY
 from ist_analyse.io.pipeline import ImportResult, read_log
-
-#: Parquet key-value metadata key holding the import report (JSON)
-REPORT_KEY = b"ist_analyse.import_report"
 
 
 def import_log(source: str | Path, output: str | Path,

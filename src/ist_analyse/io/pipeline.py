@@ -20,6 +20,7 @@ from ist_analyse import log as L
 from ist_analyse.config import ImportOptions, normalize_date_format
 from ist_analyse.errors import ErrorCode, InputError, SchemaError
 from ist_analyse.io.dates import ParsedTimes, parse_timestamps
+from ist_analyse.io.formats import _head, detect_format
 from ist_analyse.io.mapping import resolve_columns, slug
 from ist_analyse.io.raw import DroppedRow, RawTable
 from ist_analyse.privacy import (
@@ -31,15 +32,6 @@ from ist_analyse.privacy import (
 
 #: shown in messages and reports; more are counted, not listed
 MAX_EXAMPLES = 20
-
-_SUFFIX_FORMATS = {
-    ".csv": "csv", ".txt": "csv", ".tsv": "csv",
-    ".xlsx": "excel", ".xlsm": "excel", ".xls": "excel",
-    ".xes": "xes", ".gz": "xes",
-    ".parquet": "parquet", ".pq": "parquet",
-    ".duckdb": "duckdb", ".ddb": "duckdb",
-}
-
 
 @dataclass
 class ImportReport:
@@ -76,43 +68,6 @@ class ImportResult:
 
     log: pd.DataFrame
     report: ImportReport
-
-
-def detect_format(source: str | Path, options: ImportOptions) -> str:
-    """The reader for ``source``: forced by ``options.format``, else URL scheme, suffix, magic."""
-    if options.format:
-        return options.format
-    text = str(source)
-    if re.match(r"^postgres(ql)?://", text):
-        return "postgresql"
-    path = Path(source)
-    fmt = _SUFFIX_FORMATS.get(path.suffix.lower())
-    if fmt:
-        return fmt
-    head = _head(path)
-    if head.startswith(b"\x1f\x8b") or head.lstrip().startswith((b"<?xml", b"<log")):
-        return "xes"
-    if head.startswith(b"PK\x03\x04"):
-        return "excel"
-    if head.startswith(b"PAR1"):
-        return "parquet"
-    if head[8:12] == b"DUCK":
-        return "duckdb"
-    return "csv"
-
-
-def _head(path: Path) -> bytes:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(64)
-    except FileNotFoundError:
-        raise InputError("file not found", file=path, code=ErrorCode.FILE_NOT_FOUND) from None
-    except IsADirectoryError:
-        raise InputError("is a folder, not a file", file=path,
-                         code=ErrorCode.FILE_NOT_FOUND) from None
-    except OSError as exc:
-        raise InputError(f"cannot open: {exc.strerror}", file=path,
-                         code=ErrorCode.FILE_NOT_FOUND) from exc
 
 
 def read_raw(source: str | Path, options: ImportOptions) -> RawTable:
@@ -193,7 +148,7 @@ def _read_canonical_parquet(path: Path, options: ImportOptions) -> ImportResult 
 
     import pyarrow.parquet as pq
 
-    from ist_analyse.io.export import REPORT_KEY
+    from ist_analyse.io.formats import REPORT_KEY
 
     _head(path)
     try:

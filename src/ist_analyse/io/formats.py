@@ -1,0 +1,62 @@
+"""Which reader a source needs, decided without reading it: suffix, URL scheme, magic bytes.
+
+Kept free of pandas and pyarrow, so that the fast Polars path of the analyses
+(:mod:`ist_analyse.analysis.instances`) can recognise a canonical Parquet log without loading
+the import pipeline.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ist_analyse.config import ImportOptions
+from ist_analyse.errors import ErrorCode, InputError
+
+#: Parquet key-value metadata key holding the import report (JSON) of a canonical log
+REPORT_KEY = b"ist_analyse.import_report"
+
+_SUFFIX_FORMATS = {
+    ".csv": "csv", ".txt": "csv", ".tsv": "csv",
+    ".xlsx": "excel", ".xlsm": "excel", ".xls": "excel",
+    ".xes": "xes", ".gz": "xes",
+    ".parquet": "parquet", ".pq": "parquet",
+    ".duckdb": "duckdb", ".ddb": "duckdb",
+}
+
+
+def detect_format(source: str | Path, options: ImportOptions) -> str:
+    """The reader for ``source``: forced by ``options.format``, else URL scheme, suffix, magic."""
+    if options.format:
+        return options.format
+    text = str(source)
+    if re.match(r"^postgres(ql)?://", text):
+        return "postgresql"
+    path = Path(source)
+    fmt = _SUFFIX_FORMATS.get(path.suffix.lower())
+    if fmt:
+        return fmt
+    head = _head(path)
+    if head.startswith(b"\x1f\x8b") or head.lstrip().startswith((b"<?xml", b"<log")):
+        return "xes"
+    if head.startswith(b"PK\x03\x04"):
+        return "excel"
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head[8:12] == b"DUCK":
+        return "duckdb"
+    return "csv"
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(64)
+    except FileNotFoundError:
+        raise InputError("file not found", file=path, code=ErrorCode.FILE_NOT_FOUND) from None
+    except IsADirectoryError:
+        raise InputError("is a folder, not a file", file=path,
+                         code=ErrorCode.FILE_NOT_FOUND) from None
+    except OSError as exc:
+        raise InputError(f"cannot open: {exc.strerror}", file=path,
+                         code=ErrorCode.FILE_NOT_FOUND) from exc
