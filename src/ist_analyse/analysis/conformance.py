@@ -18,14 +18,22 @@ dropped first, and a note says how many. Then, exactly as pm4py computes them:
     based fitness of the whole log), ``fitting_share`` its share of fitting cases.
 ``method="alignments"``
     Alignments are computed once per variant (distinct activity sequence), in descending order
-    of frequency, with pm4py's own ``alignments.apply_trace`` and default costs, and weighted by
-    the number of cases of the variant. ``log_fitness`` is pm4py's
-    ``fitness_alignments(...)["log_fitness"]``: ``1 - sum(cost) / sum(best worst cost)`` over
-    all cases; ``average_trace_fitness`` the mean of the cases' fitness values (pm4py's
-    ``average_trace_fitness``); ``fitting_share`` the share of cases with fitness 1.
+    of frequency, with pm4py's default costs (synchronous move 0, log move and visible model
+    move 10000, silent model move 1), and weighted by the number of cases of the variant. They
+    are optimal alignments found by A* on the model's reachability graph, built once per model
+    (see ``_align_on_graph``); a model with more than ``MAX_MARKINGS`` reachable markings is
+    aligned with pm4py's own ``alignments.apply_trace`` instead. Both find the minimal cost, so
+    the fitness figures are pm4py's to the last digit. When the alignments take longer than a
+    second, the rest of the work is spread over a pool of worker processes (``workers``); the
+    result does not depend on it.
+    ``log_fitness`` is pm4py's ``fitness_alignments(...)["log_fitness"]``:
+    ``1 - sum(cost) / sum(best worst cost)`` over all cases; ``average_trace_fitness`` the mean
+    of the cases' fitness values (pm4py's ``average_trace_fitness``); ``fitting_share`` the
+    share of cases with fitness 1.
 
 ``time_budget`` (seconds) bounds the alignment work: variants are aligned from the most to the
-least frequent until the budget is used. ``variants_aligned`` of ``variants_total`` and
+least frequent until the budget is used (every worker stops at the same deadline; a variant
+whose alignment was not finished does not count). ``variants_aligned`` of ``variants_total`` and
 ``cases_aligned_share`` say how much was aligned; alignment figures then describe the aligned
 variants only, and a note says so. The deviation table always comes from the alignments (also
 with ``method="token-replay"``, whose fitness figure is complete regardless of the budget):
@@ -44,10 +52,17 @@ settings, and are given for published counts only.
 
 from __future__ import annotations
 
+import contextlib
+import heapq
+import multiprocessing
+import os
+import pickle
 import re
+import sys
 import time
 from collections import defaultdict
-from copy import copy
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +71,7 @@ import pandas as pd
 
 from ist_analyse import log as L
 from ist_analyse._pm4py import pm4py, to_pm4py
+from ist_analyse.analysis.progress import steps
 from ist_analyse.config import ImportOptions
 from ist_analyse.errors import ConfigError, ErrorCode, ModelError
 from ist_analyse.inspection import LogLike, as_import_result
@@ -96,6 +112,8 @@ class SollModel:
     kind: str  # "bpmn" | "pnml"
     elements: int  # BPMN flow nodes, or places + transitions of a PNML net
     source: str = ""
+    #: per-model work reused by every check (reachability graph, best worst cost)
+    _cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def activities(self) -> list[str]:
@@ -311,7 +329,8 @@ def _checked(model: SollModel, name: str) -> SollModel:
 def check_conformance(log: LogLike, model: SollModel | str | Path, *,
                       method: str = "token-replay", time_budget: float | None = None,
                       k_min: int = K_MIN_DEFAULT, precision: bool | None = None,
-                      options: ImportOptions | None = None) -> Conformance:
+                      options: ImportOptions | None = None, workers: int | None = None,
+                      progress: bool | None = False) -> Conformance:
     """Compare a log with a Soll model: fitness, fitting cases, deviations per activity.
 
     Args:
@@ -323,6 +342,12 @@ def check_conformance(log: LogLike, model: SollModel | str | Path, *,
         k_min: minimum group size for published counts (1 switches suppression off).
         precision: compute pm4py's token-replay precision (``None``: only for logs of at most
             ``PRECISION_MAX_EVENTS`` events).
+        options: import options when ``log`` is a path.
+        workers: processes for the alignments (``None``: this process first, then all usable
+            cores, at most 8, if the alignments take longer than ``PARALLEL_AFTER_S``; ``1``:
+            only this process). The result does not depend on it.
+        progress: show a progress bar on stderr counting the aligned variants (``None``: only
+            when stderr is a terminal).
     """
     if method not in METHODS:
         raise ConfigError(f"unknown conformance method {method!r}",
@@ -347,14 +372,10 @@ def check_conformance(log: LogLike, model: SollModel | str | Path, *,
     net, im, fm = soll.net, soll.initial_marking, soll.final_marking
     pm = pm4py()
 
-    traces = pdf.groupby("case:concept:name", sort=False)["concept:name"].agg(tuple)
-    variants: dict[tuple[str, ...], list[str]] = defaultdict(list)
-    for case, trace in traces.items():
-        variants[trace].append(str(case))
-    ordered = sorted(variants.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-    n_cases = len(traces)
+    ordered, n_cases = _variants(pdf)
 
-    aligned = _align_variants(ordered, net, im, fm, time_budget, soll.source)
+    aligned = _align_variants(ordered, soll, time_budget, workers=workers,
+                              progress=progress)
     n_aligned = len(aligned)
     cases_aligned = sum(len(cases) for _, cases, _ in aligned)
     share_aligned = cases_aligned / n_cases
@@ -371,7 +392,7 @@ def check_conformance(log: LogLike, model: SollModel | str | Path, *,
                      f"({share_aligned:.1%}); alignment figures and the deviation table "
                      "describe these cases only")
 
-    with _pm4py_errors(soll.source):
+    with _pm4py_errors(soll.source), _no_pm4py_progress_bars():
         if method == "token-replay":
             tbr = pm.fitness_token_based_replay(pdf, net, im, fm)
             log_fitness: float | None = float(tbr["log_fitness"])
@@ -395,6 +416,36 @@ def check_conformance(log: LogLike, model: SollModel | str | Path, *,
         time_budget=time_budget, seconds=round(time.monotonic() - started, 3), notes=notes)
 
 
+@contextlib.contextmanager
+def _no_pm4py_progress_bars() -> Iterator[None]:
+    """Switch pm4py's tqdm bars off for our calls: our own bar (``progress=True``) is the one."""
+    from pm4py.util import constants
+
+    before = constants.SHOW_PROGRESS_BAR
+    constants.SHOW_PROGRESS_BAR = False
+    try:
+        yield
+    finally:
+        constants.SHOW_PROGRESS_BAR = before
+
+
+def _variants(pdf: pd.DataFrame) -> tuple[list[tuple[tuple[str, ...], list[str]]], int]:
+    """(activity sequence, case ids) per variant, most frequent first; and the number of cases.
+
+    One pass over plain lists: a pandas ``groupby(...).agg(tuple)`` calls Python once per case
+    (1-2 s for a year of a large office). Cases keep their order of first appearance.
+    """
+    codes, uniques = pd.factorize(pdf["case:concept:name"], sort=False)
+    seqs: list[list[str]] = [[] for _ in range(len(uniques))]
+    for code, act in zip(codes.tolist(), pdf["concept:name"].tolist(), strict=True):
+        seqs[code].append(act)
+    variants: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for case, seq in zip(uniques.tolist(), seqs, strict=True):
+        variants[tuple(seq)].append(str(case))
+    ordered = sorted(variants.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    return ordered, len(uniques)
+
+
 class _pm4py_errors:
     """Turn pm4py's bare exceptions about the model into a :class:`ModelError`."""
 
@@ -411,45 +462,439 @@ class _pm4py_errors:
         return False
 
 
-def _align_variants(ordered: list[tuple[tuple[str, ...], list[str]]], net: Any, im: Any,
-                    fm: Any, budget: float | None, source: str
+def _align_variants(ordered: list[tuple[tuple[str, ...], list[str]]], soll: SollModel,
+                    budget: float | None, *, workers: int | None = None,
+                    progress: bool | None = False,
+                    engine: str = "auto"
                     ) -> list[tuple[tuple[str, ...], list[str], dict[str, Any]]]:
-    """Align each variant once with pm4py's defaults, most frequent first, within the budget."""
+    """Align each variant once with pm4py's default costs, most frequent first, within the budget.
+
+    The budget covers all alignment work, including building the reachability graph (once per
+    model, not interrupted: at most a few seconds up to ``MAX_MARKINGS``). With more
+    than one worker the (remaining) variants go in chunks, most frequent first, to a process
+    pool; every worker stops at the same deadline, and only variants whose alignment finished
+    are returned (in frequency order), so ``variants_aligned`` counts exactly what was aligned.
+    """
+    started = time.monotonic()
+    deadline = None if budget is None else started + budget
+    if deadline is not None and time.monotonic() >= deadline:
+        return []
+    aligner = _aligner(soll, engine)
+    indexed = [(i, trace) for i, (trace, _cases) in enumerate(ordered)]
+    results: dict[int, dict[str, Any]] = {}
+    n_workers = min(_workers(workers), max(1, len(ordered)))
+    # workers=None: start in this process and hand the rest to a pool only when the work
+    # turns out to be long, so that small logs do not pay for starting processes
+    handover = PARALLEL_AFTER_S if workers is None and n_workers > 1 else None
+    what = f"aligning {len(ordered)} variants"
+    pos = 0
+    if n_workers == 1 or handover is not None:
+        with steps(len(ordered), what, enabled=progress) as advance:
+            for idx, trace in indexed:
+                if deadline is not None and time.monotonic() >= deadline:
+                    return _in_order(ordered, results)
+                if handover is not None and time.monotonic() - started > handover:
+                    break
+                res = aligner.align(trace, deadline)
+                if res is None:  # the deadline passed during this variant
+                    return _in_order(ordered, results)
+                results[idx] = res
+                pos += 1
+                advance(f"{what}: {len(results)} done")
+    rest = indexed[pos:]
+    if rest:
+        size = max(1, min(50, -(-len(rest) // (n_workers * 8))))
+        chunks = [rest[k:k + size] for k in range(0, len(rest), size)]
+        # fork (where available) starts workers with pm4py already imported and its banner
+        # already printed; the pool is started before the progress bar's thread exists
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+        with ProcessPoolExecutor(n_workers, mp_context=ctx, initializer=_init_worker,
+                                 initargs=(pickle.dumps(aligner),)) as pool:
+            futures = [pool.submit(_align_chunk, chunk, deadline) for chunk in chunks]
+            try:
+                with steps(len(ordered), what, enabled=progress) as advance:
+                    for _ in range(len(results)):
+                        advance(f"{what}: {len(results)} done")
+                    for fut in as_completed(futures):
+                        with _pm4py_errors(soll.source):
+                            done = fut.result()
+                        for idx, res in done:
+                            results[idx] = res
+                            advance(f"{what}: {len(results)} done")
+            except BaseException:  # an error or Ctrl-C: do not wait for the queued chunks
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+    return _in_order(ordered, results)
+
+
+def _in_order(ordered: list[tuple[tuple[str, ...], list[str]]],
+              results: dict[int, dict[str, Any]]
+              ) -> list[tuple[tuple[str, ...], list[str], dict[str, Any]]]:
+    return [(ordered[i][0], ordered[i][1], results[i]) for i in sorted(results)]
+
+
+def _aligner(soll: SollModel, engine: str) -> _Aligner:
+    """The aligner of a model, built once per model object (graph and best worst cost)."""
+    cached = soll._cache.get(("aligner", engine))
+    if cached is not None:
+        return cached
     pm4py()  # imported with stdout guarded
     from pm4py.algo.conformance.alignments.petri_net import algorithm as ali
-    from pm4py.objects.log.obj import Event, Trace
     from pm4py.objects.petri_net.utils import check_soundness
     from pm4py.util import exec_utils
     from pm4py.util.lp import solver
 
+    net, im, fm, source = soll.net, soll.initial_marking, soll.final_marking, soll.source
+    graph = (_reachability_graph(net, im, fm) if engine == "auto" else None)
+    unsound = ModelError("the Petri net of the model is not easy sound (the final marking "
+                         "cannot be reached from the initial one): alignments are impossible",
+                         file=source or None)
     variant = ali.DEFAULT_VARIANT
-    params: dict[Any, Any] = {"pm4py:param:activity_key": "concept:name"}
     with _pm4py_errors(source):
-        if (solver.DEFAULT_LP_SOLVER_VARIANT is not None
+        if graph is not None:
+            if graph.final < 0 or graph.visible_to_end[graph.initial] == _INF:
+                raise unsound
+        elif (solver.DEFAULT_LP_SOLVER_VARIANT is not None
                 and exec_utils.get_variant(variant) is not ali.variants.dijkstra_semantics
                 and not check_soundness.check_easy_soundness_net_in_fin_marking(net, im, fm)):
-            raise ModelError("the Petri net of the model is not easy sound (the final marking "
-                             "cannot be reached from the initial one): alignments are "
-                             "impossible", file=source or None)
+            raise unsound
+        params = {"pm4py:param:activity_key": "concept:name"}
         bwc = exec_utils.get_variant(variant).get_best_worst_cost(net, im, fm,
-                                                                  parameters=copy(params))
-    params[ali.Parameters.BEST_WORST_COST_INTERNAL] = bwc
-    start = time.monotonic()
-    out = []
-    for trace, cases in ordered:
-        p = copy(params)
-        if budget is not None:
-            left = budget - (time.monotonic() - start)
-            if left <= 0:
-                break
-            p[ali.Parameters.PARAM_MAX_ALIGN_TIME_TRACE] = left
-        with _pm4py_errors(source):
-            res = ali.apply_trace(Trace([Event({"concept:name": a}) for a in trace]),
-                                  net, im, fm, parameters=p, variant=variant)
-        if res is None:  # the per-trace time limit ran out
-            break
-        out.append((trace, cases, res))
+                                                                  parameters=params)
+    if bwc is None and graph is not None:  # pm4py gave up; the graph has the same figure
+        bwc = graph.model_cost
+    if bwc is None:
+        raise unsound
+    aligner = _Aligner(graph, None if graph is not None else net,
+                       None if graph is not None else im, None if graph is not None else fm,
+                       int(bwc), source)
+    soll._cache[("aligner", engine)] = aligner
+    return aligner
+
+
+# --------------------------------------------------------------------------- alignment engine
+#
+# pm4py's default alignment (A* on the synchronous product with an LP heuristic per state)
+# rebuilds the product net and solves linear programs for every trace: 0.1-8 s per variant on
+# the receipt model, whose BPMN conversion has 69 silent transitions. The same optimal cost comes
+# much cheaper from the reachability graph of the model, which is built once per model: a
+# shortest path over (marking, trace position) with pm4py's default costs (sync 0, log move and
+# visible model move 10000, silent model move 1). Any optimal alignment has the same cost, so
+# the fitness figures are pm4py's exactly; only the choice between equally cheap alignments
+# (which pm4py leaves to its queue order) may differ. Nets whose reachability graph is too large
+# or unbounded are aligned with pm4py's own default algorithm instead.
+
+#: build the reachability graph of a model up to this many markings, else fall back to pm4py
+MAX_MARKINGS = 20_000
+#: a place holding more tokens than this marks the net as unbounded for our purposes
+MAX_TOKENS = 64
+#: with ``workers=None``, alignments still running after this many seconds in this process
+#: continue in a process pool (starting one costs about 0.1-0.5 s)
+PARALLEL_AFTER_S = 1.0
+_LOG_MOVE = _MODEL_MOVE = 10_000  # pm4py's align_utils.STD_MODEL_LOG_MOVE_COST
+_TAU_MOVE = 1  # pm4py's align_utils.STD_TAU_COST
+_INF = float("inf")
+
+
+@dataclass
+class _Graph:
+    """The reachability graph of a net: plain tuples, cheap to pickle to worker processes."""
+
+    labels: dict[str, int]  # visible label -> label id
+    names: list[str]  # label id -> label
+    edges: list[tuple[tuple[int, int, int], ...]]  # marking -> (label id or -1, cost, target)
+    initial: int
+    final: int
+    visible_to_end: list[float]  # fewest visible transitions from a marking to the final one
+    taus_to_end: list[float]  # fewest silent transitions from a marking to the final one
+    reachable_labels: list[int]  # bit set of the labels that can still fire on a way to the end
+    model_cost: float  # cheapest model-only run (pm4py's best worst cost)
+
+
+def _reachability_graph(net: Any, im: Any, fm: Any, max_markings: int = MAX_MARKINGS,
+                        deadline: float | None = None) -> _Graph | None:
+    """The reachability graph, or ``None`` if the net has too many markings or is unbounded.
+
+    Places and transitions are ordered by name (then label) so that the graph, and hence every
+    alignment, is the same in every process that receives it.
+    """
+    places = sorted(net.places, key=lambda p: str(p.name))
+    pidx = {p: i for i, p in enumerate(places)}
+    trans = sorted(net.transitions, key=lambda t: (str(t.name), str(t.label)))
+    names = sorted({t.label for t in trans if t.label is not None})
+    labels = {a: i for i, a in enumerate(names)}
+    moves = []
+    for t in trans:
+        pre: dict[int, int] = defaultdict(int)
+        delta: dict[int, int] = defaultdict(int)
+        for arc in t.in_arcs:
+            pre[pidx[arc.source]] += arc.weight
+            delta[pidx[arc.source]] -= arc.weight
+        for arc in t.out_arcs:
+            delta[pidx[arc.target]] += arc.weight
+        lab = -1 if t.label is None else labels[t.label]
+        moves.append((tuple(pre.items()), tuple((p, d) for p, d in delta.items() if d),
+                      lab, _TAU_MOVE if lab < 0 else _MODEL_MOVE))
+
+    def vector(marking: Any) -> tuple[int, ...]:
+        v = [0] * len(places)
+        for p, n in marking.items():
+            v[pidx[p]] = n
+        return tuple(v)
+
+    start, end = vector(im), vector(fm)
+    index = {start: 0}
+    queue = [start]
+    edges: list[tuple[tuple[int, int, int], ...]] = []
+    while len(edges) < len(queue):
+        if deadline is not None and len(edges) % 1024 == 0 and time.monotonic() > deadline:
+            return None
+        m = queue[len(edges)]
+        out = []
+        for pre, delta, lab, cost in moves:
+            if all(m[p] >= n for p, n in pre):
+                nm = list(m)
+                for p, d in delta:
+                    nm[p] += d
+                    if nm[p] > MAX_TOKENS:
+                        return None
+                key = tuple(nm)
+                target = index.get(key)
+                if target is None:
+                    if len(queue) >= max_markings:
+                        return None
+                    target = index[key] = len(queue)
+                    queue.append(key)
+                out.append((lab, cost, target))
+        edges.append(tuple(out))
+    n = len(queue)
+    final = index.get(end, -1)
+    visible: list[float] = [_INF] * n
+    taus: list[float] = [_INF] * n
+    reach = [0] * n
+    model_cost: float = _INF
+    if final >= 0:
+        back: list[list[tuple[int, int, int]]] = [[] for _ in range(n)]
+        for m, out in enumerate(edges):
+            for lab, cost, target in out:
+                back[target].append((lab, cost, m))
+        visible = _backward_distances(back, final, n, lambda lab, cost: 0 if lab < 0 else 1)
+        taus = _backward_distances(back, final, n, lambda lab, cost: 1 if lab < 0 else 0)
+        dist = _backward_distances(back, final, n, lambda lab, cost: cost)
+        model_cost = dist[0]
+        # labels that can still fire on some way to the end: a fixpoint over the graph
+        changed = True
+        while changed:
+            changed = False
+            for m in range(n):
+                if visible[m] == _INF:
+                    continue
+                bits = reach[m]
+                for lab, _cost, target in edges[m]:
+                    if visible[target] != _INF:
+                        bits |= reach[target] | (1 << lab if lab >= 0 else 0)
+                if bits != reach[m]:
+                    reach[m] = bits
+                    changed = True
+    # edges into markings from which the end cannot be reached are never part of an alignment
+    edges = [tuple(e for e in out if visible[e[2]] != _INF) for out in edges]
+    return _Graph(labels, names, edges, 0, final, visible, taus, reach, model_cost)
+
+
+def _backward_distances(back: list[list[tuple[int, int, int]]], final: int, n: int,
+                        weight: Any) -> list[float]:
+    """Cheapest way from every marking to the final one (Dijkstra on the reversed graph)."""
+    dist: list[float] = [_INF] * n
+    dist[final] = 0
+    heap = [(0, final)]
+    while heap:
+        d, m = heapq.heappop(heap)
+        if d > dist[m]:
+            continue
+        for lab, cost, source in back[m]:
+            nd = d + weight(lab, cost)
+            if nd < dist[source]:
+                dist[source] = nd
+                heapq.heappush(heap, (nd, source))
+    return dist
+
+
+def _align_on_graph(g: _Graph, trace: tuple[str, ...], deadline: float | None
+                    ) -> dict[str, Any] | None:
+    """An optimal alignment of one trace by A* over (marking, position); ``None`` past deadline.
+
+    The heuristic is admissible: from marking ``m`` at position ``i``, every remaining event
+    whose activity can no longer fire is a log move, the visible transitions still needed to
+    reach the end beyond the remaining events are model moves, and the silent transitions on
+    the way to the end cost at least their fewest number.
+    """
+    n = len(trace)
+    acts = [g.labels.get(a, -2) for a in trace]  # -2: not in the model, always a log move
+    # suffix[i]: how often each label occurs from position i on (label -2 included)
+    suffix: list[tuple[tuple[int, int], ...]] = [()] * (n + 1)
+    counts: dict[int, int] = {}
+    for i in range(n - 1, -1, -1):
+        counts[acts[i]] = counts.get(acts[i], 0) + 1
+        suffix[i] = tuple(counts.items())
+    visible, taus, reach = g.visible_to_end, g.taus_to_end, g.reachable_labels
+    edges, final = g.edges, g.final
+    dead_memo: dict[tuple[int, int], int] = {}  # many markings share their set of labels
+
+    def h(m: int, i: int) -> float:
+        bits = reach[m]
+        dead = dead_memo.get((bits, i))
+        if dead is None:
+            dead = dead_memo[(bits, i)] = sum(c for a, c in suffix[i]
+                                              if a < 0 or not bits >> a & 1)
+        return _LOG_MOVE * (dead + max(0, visible[m] - (n - i - dead))) + taus[m]
+
+    if visible[g.initial] == _INF:
+        return None
+    width = n + 1  # a state (marking m, position i) is the integer m * width + i
+    best = {g.initial * width: 0}
+    parent: dict[int, tuple[int, int, int]] = {}
+    counter = 0
+    heap = [(h(g.initial, 0), 0, 0, g.initial, 0)]
+    pop, push = heapq.heappop, heapq.heappush
+    while heap:
+        counter += 1
+        if deadline is not None and counter % 512 == 0 and time.monotonic() > deadline:
+            return None
+        _f, _neg_i, cost, m, i = pop(heap)
+        here = m * width + i
+        if cost > best[here]:
+            continue
+        if m == final and i == n:
+            return {"alignment": _path(g, trace, parent, here, width), "cost": cost}
+        out = edges[m]
+        if i < n:
+            a = acts[i]
+            succ = [(_LOG_MOVE, m, 0, a)]  # (cost, marking, kind, label); kind 0: log move
+            succ += [(0, target, 1, lab) for lab, _c, target in out if lab == a]
+            for c, nm, kind, lab in succ:
+                key = nm * width + i + 1
+                nc = cost + c
+                if nc < best.get(key, _INF):
+                    best[key] = nc
+                    parent[key] = (here, kind, lab)
+                    push(heap, (nc + h(nm, i + 1), -i - 1, nc, nm, i + 1))
+        for lab, c, nm in out:  # model moves (kind 2)
+            key = nm * width + i
+            nc = cost + c
+            if nc < best.get(key, _INF):
+                best[key] = nc
+                parent[key] = (here, 2, lab)
+                push(heap, (nc + h(nm, i), -i, nc, nm, i))
+    return None
+
+
+def _path(g: _Graph, trace: tuple[str, ...], parent: dict[int, tuple[int, int, int]],
+          state: int, width: int) -> list[tuple[Any, Any]]:
+    """The moves as pm4py writes them: (event, ``>>``), (``>>``, label or None), (a, a)."""
+    out: list[tuple[Any, Any]] = []
+    while state in parent:
+        prev, kind, lab = parent[state]
+        i = prev % width
+        if kind == 0:
+            out.append((trace[i], _SKIP))
+        elif kind == 1:
+            out.append((trace[i], g.names[lab]))
+        else:
+            out.append((_SKIP, g.names[lab] if lab >= 0 else None))
+        state = prev
+    out.reverse()
     return out
+
+
+@dataclass
+class _Aligner:
+    """Everything one process needs to align variants: built once, sent once per worker."""
+
+    graph: _Graph | None
+    net: Any
+    im: Any
+    fm: Any
+    bwc: int
+    source: str
+
+    def align(self, trace: tuple[str, ...], deadline: float | None) -> dict[str, Any] | None:
+        """Align one variant; fitness and ``bwc`` exactly as pm4py's ``apply_trace`` sets them."""
+        if self.graph is not None:
+            res = _align_on_graph(self.graph, trace, deadline)
+        else:
+            res = self._align_pm4py(trace, deadline)
+        if res is None:
+            return None
+        # pm4py: ltrace_bwc = sum(trace cost function) + best worst cost, fitness from the
+        # integer quotients by the move cost
+        ltrace_bwc = _LOG_MOVE * len(trace) + self.bwc
+        den = ltrace_bwc // _LOG_MOVE
+        res["fitness"] = 1 - (res["cost"] // _LOG_MOVE) / den if den > 0 else 0
+        res["bwc"] = ltrace_bwc
+        return res
+
+    def _align_pm4py(self, trace: tuple[str, ...], deadline: float | None
+                     ) -> dict[str, Any] | None:
+        from pm4py.algo.conformance.alignments.petri_net import algorithm as ali
+        from pm4py.objects.log.obj import Event, Trace
+
+        params: dict[Any, Any] = {"pm4py:param:activity_key": "concept:name",
+                                  ali.Parameters.BEST_WORST_COST_INTERNAL: self.bwc,
+                                  ali.Parameters.SHOW_PROGRESS_BAR: False}
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            params[ali.Parameters.PARAM_MAX_ALIGN_TIME_TRACE] = left
+        with _pm4py_errors(self.source):
+            res = ali.apply_trace(Trace([Event({"concept:name": a}) for a in trace]),
+                                  self.net, self.im, self.fm, parameters=params,
+                                  variant=ali.DEFAULT_VARIANT)
+        if res is None:
+            return None
+        return {"alignment": res["alignment"], "cost": res["cost"]}
+
+
+_WORKER: _Aligner | None = None
+
+
+def _init_worker(blob: bytes) -> None:
+    """Worker start: stdout goes to stderr before anything (pm4py's banner on import included)
+    could print, so ``--json`` stays one document; then unpickle the aligner, once."""
+    global _WORKER
+    sys.stdout = sys.stderr
+    _WORKER = pickle.loads(blob)
+    constants = sys.modules.get("pm4py.util.constants")
+    if constants is not None:
+        constants.SHOW_PROGRESS_BAR = False
+
+
+def _align_chunk(chunk: list[tuple[int, tuple[str, ...]]], deadline: float | None
+                 ) -> list[tuple[int, dict[str, Any]]]:
+    """Align a chunk of variants in a worker until done or past the deadline."""
+    assert _WORKER is not None
+    out = []
+    for idx, trace in chunk:
+        if deadline is not None and time.monotonic() >= deadline:
+            break
+        res = _WORKER.align(trace, deadline)
+        if res is None:
+            break
+        out.append((idx, res))
+    return out
+
+
+def _workers(requested: int | None) -> int:
+    if requested is not None:
+        if requested < 1:
+            raise ConfigError(f"workers must be at least 1, got {requested!r}")
+        return requested
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, 8))
 
 
 def _moves(alignment: list[tuple[Any, Any]]) -> tuple[list[str], list[str]]:
