@@ -95,6 +95,22 @@ def test_counts_fitness_and_picture_on_a_log_with_known_deviations(known, model,
     assert doc["picture"] == str(out) and doc["rules"] == []
 
 
+def test_a_step_at_the_wrong_point_is_wrong_order_not_skipped_plus_extra(model, tmp_path):
+    rows: list = []
+    for i in range(6):
+        _case(rows, f"fit{i}", "ABC", i)
+        _case(rows, f"swap{i}", "ACB", i)  # B after C: one step in the wrong order
+    out = tmp_path / "m.svg"
+    doc = check_soll_ist(make_log(rows), model=model, output=out).to_dict()
+    (dev,) = doc["deviations"]  # B moved after C, or C moved before B: equally cheap
+    act = dev["activity"]
+    assert act in ("B", "C") and dev["wrong_order_cases"] == 6
+    assert dev["skipped_cases"] == 0 and dev["extra_cases"] == 0
+    assert dev["text"] == f"{act}: in the wrong order in 6 cases"
+    assert len(dev["wrong_order_examples"]) == 5
+    assert "falsche Reihenfolge in 6 Fällen" in html.unescape(out.read_text("utf-8"))
+
+
 def test_open_cases_included_on_request(known, model):
     doc = check_soll_ist(known, ENDS, model=model, include_open=True).to_dict()
     assert doc["cases"] == 19

@@ -42,6 +42,9 @@ with ``method="token-replay"``, whose fitness figure is complete regardless of t
   activity, the case does not have it at that point;
 * a *log move* ("done without the model allowing it in N cases"): the case has the activity
   where the model does not allow it.
+* both in the same case ("in the wrong order in N cases"): a log move and a model move of the
+  same activity are paired into one step done at the wrong point, and not counted as skipped
+  or extra.
 
 Every count is a number of cases (a case with the same deviation twice counts once; ``*_moves``
 counts the moves). Privacy: a count of 1 to ``k_min - 1`` cases is blanked and the row marked
@@ -139,6 +142,11 @@ class Deviation:
     skipped_examples: list[str] = field(default_factory=list)
     extra_examples: list[str] = field(default_factory=list)
     suppressed: bool = False
+    #: done, but where the model does not allow it and missing where the model wants it, in
+    #: the same case: a step in the wrong order (one log move + one model move, paired)
+    wrong_order_cases: int | None = 0
+    wrong_order_moves: int | None = 0
+    wrong_order_examples: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -909,26 +917,47 @@ def _small(n: int, k_min: int) -> bool:
 
 def _deviation_table(aligned: list[tuple[tuple[str, ...], list[str], dict[str, Any]]],
                      k_min: int) -> list[Deviation]:
-    acc: dict[str, dict[str, Any]] = {}
+    """Per activity, in cases: skipped, done without the model allowing it, in the wrong order.
+
+    Within one case, a log move and a model move of the same activity are one step done at the
+    wrong point ("in the wrong order"), counted once as such and not as skipped plus extra;
+    moves left over after that pairing are skipped or extra steps.
+    """
+    kinds = ("skipped", "extra", "order")
+    acc: dict[str, dict[str, list[Any]]] = {}
     for _, cases, res in aligned:  # most frequent variant first: examples from the big ones
         skipped, extra = _moves(res["alignment"])
-        for kind, acts in (("skipped", skipped), ("extra", extra)):
-            for act in set(acts):
-                row = acc.setdefault(act, {"skipped": [0, 0, []], "extra": [0, 0, []]})
+        counts = {"skipped": {}, "extra": {}, "order": {}}
+        for act in set(skipped) | set(extra):
+            s_n, e_n = skipped.count(act), extra.count(act)
+            paired = min(s_n, e_n)
+            for kind, n in (("skipped", s_n - paired), ("extra", e_n - paired),
+                            ("order", paired)):
+                if n:
+                    counts[kind][act] = n
+        for kind in kinds:
+            for act, n in counts[kind].items():
+                row = acc.setdefault(act, {k: [0, 0, []] for k in kinds})
                 row[kind][0] += len(cases)
-                row[kind][1] += len(cases) * acts.count(act)
+                row[kind][1] += len(cases) * n
                 row[kind][2].extend(cases[:MAX_EXAMPLES - len(row[kind][2])])
     out = []
     for act, row in acc.items():
-        (s_cases, s_moves, s_ex), (e_cases, e_moves, e_ex) = row["skipped"], row["extra"]
-        small_s, small_e = _small(s_cases, k_min), _small(e_cases, k_min)
+        (s_cases, s_moves, s_ex), (e_cases, e_moves, e_ex), (o_cases, o_moves, o_ex) = (
+            row["skipped"], row["extra"], row["order"])
+        small_s, small_e, small_o = (_small(s_cases, k_min), _small(e_cases, k_min),
+                                     _small(o_cases, k_min))
+
+        def n(cases: int, small: bool) -> str:
+            return f"{'fewer than ' + str(k_min) if small else cases} cases"
+
         parts = []
         if s_cases:
-            parts.append(f"skipped in {'fewer than ' + str(k_min) if small_s else s_cases} "
-                         "cases")
+            parts.append(f"skipped in {n(s_cases, small_s)}")
         if e_cases:
-            parts.append("done without the model allowing it in "
-                         f"{'fewer than ' + str(k_min) if small_e else e_cases} cases")
+            parts.append(f"done without the model allowing it in {n(e_cases, small_e)}")
+        if o_cases:
+            parts.append(f"in the wrong order in {n(o_cases, small_o)}")
         out.append(Deviation(
             activity=act,
             skipped_cases=None if small_s else s_cases,
@@ -938,8 +967,12 @@ def _deviation_table(aligned: list[tuple[tuple[str, ...], list[str], dict[str, A
             text=f"{act}: " + "; ".join(parts),
             skipped_examples=[] if small_s else s_ex,
             extra_examples=[] if small_e else e_ex,
-            suppressed=small_s or small_e))
-    out.sort(key=lambda d: (-max(d.skipped_cases or 0, d.extra_cases or 0), d.activity))
+            suppressed=small_s or small_e or small_o,
+            wrong_order_cases=None if small_o else o_cases,
+            wrong_order_moves=None if small_o else o_moves,
+            wrong_order_examples=[] if small_o else o_ex))
+    out.sort(key=lambda d: (-max(d.skipped_cases or 0, d.extra_cases or 0,
+                                 d.wrong_order_cases or 0), d.activity))
     return out
 
 

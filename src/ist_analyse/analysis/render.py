@@ -173,13 +173,15 @@ def render_soll_ist(result: SollIst, console: Console | None = None) -> None:
                   f"({_pct(conf.cases_aligned_share)} of the cases)")
         t = Table(title="Deviations per activity (cases; figures about fewer than "
                   f"{conf.k_min} cases shown as {MARK})", title_justify="left")
-        for col in ("activity", "skipped", "without model", "in plain words", "examples"):
-            t.add_column(col, justify="right" if col in ("skipped", "without model")
-                         else "left")
+        counts = ("skipped", "without model", "wrong order")
+        for col in ("activity", *counts, "in plain words", "examples"):
+            t.add_column(col, justify="right" if col in counts else "left")
         for d in conf.deviations:
-            examples = ", ".join([*d.skipped_examples, *d.extra_examples][:3])
-            t.add_row(escape(d.activity), de_int(d.skipped_cases) if d.skipped_cases != 0
-                      else "–", de_int(d.extra_cases) if d.extra_cases != 0 else "–",
+            examples = ", ".join([*d.skipped_examples, *d.extra_examples,
+                                  *d.wrong_order_examples][:3])
+            t.add_row(escape(d.activity),
+                      *(de_int(n) if n != 0 else "–"
+                        for n in (d.skipped_cases, d.extra_cases, d.wrong_order_cases)),
                       escape(d.text), escape(examples))
         con.print(t)
         v = Table(title="Most frequent deviating variants", title_justify="left")

@@ -11,6 +11,8 @@ read once and shared. With ``output`` the Soll model is drawn with its deviation
 * an activity done where the model does not allow it (log move) gets a dashed vermilion border
   and "ohne Modell in N Fällen"; activities that the model does not know at all appear in a
   dashed box "Nicht im Soll-Modell" beside it;
+* a task done at the wrong point (a log move and a model move in the same case) gets a dotted
+  blue border and "falsche Reihenfolge in N Fällen";
 * a task without deviations stays pale blue.
 
 Colours are Okabe–Ito (colour-blind safe) and every state also differs in line style and text,
@@ -37,10 +39,14 @@ from ist_analyse.inspection import LogLike, as_import_result
 from ist_analyse.io.pipeline import ImportResult
 from ist_analyse.privacy.suppress import K_MIN_DEFAULT, MARK, check_k_min
 
-#: Okabe–Ito colours: skipped (orange), extra (vermilion), conforming (sky blue, pale)
+#: Okabe–Ito colours: skipped (orange), extra (vermilion), wrong order (blue), conforming (pale)
 SKIPPED_FILL = "#E69F00"
 EXTRA_COLOUR = "#D55E00"
+ORDER_COLOUR = "#0072B2"
 OK_FILL = "#DCEEF8"
+
+#: cases per activity; ``None`` is a suppressed count (fewer than k_min cases)
+Counts = dict[str, int | None]
 
 
 @dataclass
@@ -189,23 +195,23 @@ def _progress_kw(progress: bool) -> dict[str, Any]:
 
 # ---- the picture --------------------------------------------------------------------------
 
-def _counts(conf: Conformance) -> tuple[dict[str, int | None], dict[str, int | None]]:
-    skipped: dict[str, int | None] = {}
-    extra: dict[str, int | None] = {}
+def _counts(conf: Conformance) -> tuple[Counts, Counts, Counts]:
+    """Cases per activity: skipped, extra, wrong order (``None``: suppressed, fewer than k)."""
+    skipped: Counts = {}
+    extra: Counts = {}
+    order: Counts = {}
     for d in conf.deviations:
-        if d.skipped_cases is not None and d.skipped_cases > 0:
-            skipped[d.activity] = d.skipped_cases
-        elif d.skipped_cases is None and d.suppressed and "skipped" in d.text:
-            skipped[d.activity] = None
-        if d.extra_cases is not None and d.extra_cases > 0:
-            extra[d.activity] = d.extra_cases
-        elif d.extra_cases is None and d.suppressed and "without the model" in d.text:
-            extra[d.activity] = None
-    return skipped, extra
+        for target, cases, words in ((skipped, d.skipped_cases, "skipped"),
+                                     (extra, d.extra_cases, "without the model"),
+                                     (order, d.wrong_order_cases, "wrong order")):
+            if cases:
+                target[d.activity] = cases
+            elif cases is None and words in d.text:
+                target[d.activity] = None
+    return skipped, extra, order
 
 
-def _task_style(name: str, skipped: dict[str, int | None], extra: dict[str, int | None]
-                ) -> dict[str, str]:
+def _task_style(name: str, skipped: Counts, extra: Counts, order: Counts) -> dict[str, str]:
     lines = [D.html_text(name)]
     attrs = {"shape": "box", "style": "rounded,filled", "fillcolor": OK_FILL,
              "margin": "0.15,0.06", "penwidth": "1"}
@@ -213,6 +219,10 @@ def _task_style(name: str, skipped: dict[str, int | None], extra: dict[str, int 
         lines.append(f'<FONT POINT-SIZE="9"><B>übersprungen in {D.de_int(skipped[name])} '
                      'Fällen</B></FONT>')
         attrs.update(fillcolor=SKIPPED_FILL, penwidth="2.5")
+    if name in order:
+        lines.append(f'<FONT POINT-SIZE="9">falsche Reihenfolge in {D.de_int(order[name])} '
+                     'Fällen</FONT>')
+        attrs.update(style="rounded,filled,dotted", color=ORDER_COLOUR, penwidth="2.5")
     if name in extra:
         lines.append(f'<FONT POINT-SIZE="9">ohne Modell in {D.de_int(extra[name])} '
                      'Fällen</FONT>')
@@ -223,7 +233,7 @@ def _task_style(name: str, skipped: dict[str, int | None], extra: dict[str, int 
 
 def deviation_dot(soll: SollModel, conf: Conformance, title: str | None = None) -> str:
     """Graphviz source of the Soll model (BPMN as BPMN, PNML as Petri net), deviations marked."""
-    skipped, extra = _counts(conf)
+    skipped, extra, order = _counts(conf)
     aligned = (f"{conf.variants_aligned} von {conf.variants_total} Varianten ausgerichtet "
                f"({D.de_num(100 * conf.cases_aligned_share)} % der Fälle)")
     fitness = ("" if conf.log_fitness is None else
@@ -231,27 +241,28 @@ def deviation_dot(soll: SollModel, conf: Conformance, title: str | None = None) 
     legend = (f"{D.html_text(fitness + aligned, 110)}<BR/>"
               f'<FONT COLOR="{SKIPPED_FILL}">■</FONT> übersprungen (Modell verlangt, Fall hat '
               f'es nicht) · <FONT COLOR="{EXTRA_COLOUR}">┅</FONT> ohne Modell ausgeführt '
-              f"(gestrichelt) · {MARK} = weniger als {conf.k_min} Fälle")
+              f'(gestrichelt) · <FONT COLOR="{ORDER_COLOUR}">┈</FONT> falsche Reihenfolge '
+              f"(gepunktet) · {MARK} = weniger als {conf.k_min} Fälle")
     name = title if title is not None else Path(soll.source).name
     g = D.new_graph(name, legend)
     known: set[str] = set()
     with contextlib.redirect_stdout(sys.stderr):
         if soll.kind == "bpmn":
-            known = _bpmn_nodes(g, soll, skipped, extra)
+            known = _bpmn_nodes(g, soll, skipped, extra, order)
         else:
-            known = _petri_nodes(g, soll, skipped, extra)
+            known = _petri_nodes(g, soll, skipped, extra, order)
     unknown = sorted(a for a in extra if a not in known)
     if unknown:
         with g.subgraph(name="cluster_unknown") as c:
             c.attr(label="<<B>Nicht im Soll-Modell</B>>", style="dashed", color=EXTRA_COLOUR,
                    fontname=D.FONT)
             for i, act in enumerate(unknown):
-                c.node(f"u{i}", **_task_style(act, {}, extra))
+                c.node(f"u{i}", **_task_style(act, {}, extra, {}))
     return g.source
 
 
-def _bpmn_nodes(g: Any, soll: SollModel, skipped: dict[str, int | None],
-                extra: dict[str, int | None]) -> set[str]:
+def _bpmn_nodes(g: Any, soll: SollModel, skipped: Counts, extra: Counts,
+                order: Counts) -> set[str]:
     from ist_analyse._pm4py import pm4py
 
     pm = pm4py()
@@ -270,7 +281,7 @@ def _bpmn_nodes(g: Any, soll: SollModel, skipped: dict[str, int | None],
         elif isinstance(node, bpmn.Activity):
             label = node.get_name() or ""
             names.add(label)
-            g.node(ids[node], **_task_style(label, skipped, extra))
+            g.node(ids[node], **_task_style(label, skipped, extra, order))
         elif isinstance(node, bpmn.Gateway):
             sign = "+" if isinstance(node, bpmn.ParallelGateway) else "×"
             g.node(ids[node], label=sign, shape="diamond", width="0.45", height="0.45",
@@ -283,8 +294,8 @@ def _bpmn_nodes(g: Any, soll: SollModel, skipped: dict[str, int | None],
     return names
 
 
-def _petri_nodes(g: Any, soll: SollModel, skipped: dict[str, int | None],
-                 extra: dict[str, int | None]) -> set[str]:
+def _petri_nodes(g: Any, soll: SollModel, skipped: Counts, extra: Counts,
+                 order: Counts) -> set[str]:
     net, im, fm = soll.net, soll.initial_marking, soll.final_marking
     ids: dict[Any, str] = {}
     names: set[str] = set()
@@ -300,7 +311,7 @@ def _petri_nodes(g: Any, soll: SollModel, skipped: dict[str, int | None],
                    width="0.12", height="0.35", fixedsize="true")
         else:
             names.add(trans.label)
-            g.node(ids[trans], **_task_style(trans.label, skipped, extra))
+            g.node(ids[trans], **_task_style(trans.label, skipped, extra, order))
     for arc in sorted(net.arcs, key=lambda a: (ids[a.source], ids[a.target])):
         g.edge(ids[arc.source], ids[arc.target])
     return names

@@ -548,26 +548,25 @@ def _conformance_section(texts: Texts, conf: Any, rule_res: Any,
                               total=t.int(d["variants_total"]),
                               share=t.pct(d["cases_aligned_share"]),
                               budget=t.num(d["time_budget"], 0)))
-        devs = sorted(d["deviations"], key=lambda r: (-max(r["skipped_cases"] or 0,
-                                                           r["extra_cases"] or 0),
+        kinds = (("skipped", "skipped_cases"), ("extra", "extra_cases"),
+                 ("order", "wrong_order_cases"))
+        devs = sorted(d["deviations"], key=lambda r: (-max(r[c] or 0 for _, c in kinds),
                                                       r["activity"]))
         for r in devs[:15]:
             out["deviations"].append({"activity": r["activity"],
-                                      "skipped": t.int(r["skipped_cases"]),
-                                      "extra": t.int(r["extra_cases"])})
+                                      **{k: t.int(r[c]) for k, c in kinds}})
         for r in devs[:6]:
-            if r["skipped_cases"]:
-                out["sentences"].append(t("conf.skipped_text", activity=r["activity"],
-                                          n=t.int(r["skipped_cases"])))
-            if r["extra_cases"]:
-                out["sentences"].append(t("conf.extra_text", activity=r["activity"],
-                                          n=t.int(r["extra_cases"])))
+            for k, c in kinds:
+                if r[c]:
+                    out["sentences"].append(t(f"conf.{k}_text", activity=r["activity"],
+                                              n=t.int(r[c])))
         frame = pd.DataFrame(d["deviations"])
         if len(frame):
             out["deviation_download"] = download(
                 "abweichungen" if t.lang == "de" else "deviations",
                 frame[["activity", "skipped_cases", "skipped_moves", "extra_cases",
-                       "extra_moves", "suppressed"]], lang=t.lang)
+                       "extra_moves", "wrong_order_cases", "wrong_order_moves",
+                       "suppressed"]], lang=t.lang)
     if rule_res is not None:
         for r in rule_res.rules:
             out["rules"].append({

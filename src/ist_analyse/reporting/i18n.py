@@ -148,6 +148,9 @@ CATALOGUES: dict[str, dict[str, str]] = {
                              "Modell den Schritt verlangt.",
         "conf.extra_text": "„{activity}“ wurde in {n} Vorgängen ausgeführt, wo das Modell ihn "
                            "nicht vorsieht.",
+        "conf.order": "an falscher Stelle (Reihenfolge)",
+        "conf.order_text": "„{activity}“ wurde in {n} Vorgängen an einer anderen Stelle "
+                           "ausgeführt, als das Modell vorsieht (falsche Reihenfolge).",
         "conf.none": "Keine Abweichungen in den ausgerichteten Vorgängen.",
         "rules.title": "Regeln und Fristen",
         "rules.name": "Regel",
@@ -368,6 +371,9 @@ CATALOGUES: dict[str, dict[str, str]] = {
                              "requires it.",
         "conf.extra_text": "“{activity}” was done in {n} cases where the model does not allow "
                            "it.",
+        "conf.order": "in the wrong order",
+        "conf.order_text": "“{activity}” was done at another point than the model allows in "
+                           "{n} cases (wrong order).",
         "conf.none": "No deviations in the aligned cases.",
         "rules.title": "Rules and deadlines",
         "rules.name": "Rule",
