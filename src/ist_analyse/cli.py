@@ -302,6 +302,11 @@ def conformance_cmd(
     model: Annotated[Path | None, typer.Option(
         "--model", help="Soll model: BPMN 2.0 XML (bpmn.io, Camunda, Signavio) or PNML.")
     ] = None,
+    reference: Annotated[str | None, typer.Option(
+        "--reference", help="Instead of --model: discover the model from the cases that "
+        "started in this period, FROM:TO (e.g. 2024-01-01:2024-06-30).")] = None,
+    noise: Annotated[float, typer.Option(
+        "--noise", help="With --reference: noise threshold of the inductive miner.")] = 0.2,
     rules: Annotated[Path | None, typer.Option(
         "--rules", help="Rule file (TOML): deadlines, order, must / must not happen.")] = None,
     method: Annotated[str, typer.Option(
@@ -329,10 +334,10 @@ def conformance_cmd(
     """Check the log against the Soll model and the legal deadlines: fitness, deviations, rules."""
     from ist_analyse.analysis import check_soll_ist, render_soll_ist
 
-    result = check_soll_ist(log, opts, model=model, rules=rules, method=method,
-                         time_budget=time_budget, as_of=as_of, output=output, land=land,
-                         k_min=k_min, include_open=include_open,
-                         progress=not no_progress and sys.stderr.isatty())
+    result = check_soll_ist(log, opts, model=model, reference=reference, noise=noise,
+                            rules=rules, method=method, time_budget=time_budget, as_of=as_of,
+                            output=output, land=land, k_min=k_min, include_open=include_open,
+                            progress=not no_progress and sys.stderr.isatty())
     _emit(result, as_json, render_soll_ist)
 
 

@@ -7,6 +7,7 @@ an option given explicitly (CLI flag or keyword) always wins.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import tomllib
@@ -263,3 +264,20 @@ def default_key_file() -> Path:
         return Path(env)
     base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
     return Path(base) / "ist-analyse" / "pseudonym.key"
+
+
+def parse_day(value: Any, what: str = "date") -> dt.date:
+    """A calendar day from ``date``/``datetime``, ``JJJJ-MM-TT`` or ``TT.MM.JJJJ`` (the two ways
+    German users write a date on the command line); ``what`` names it in the error."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    try:
+        if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", text):
+            return dt.datetime.strptime(text, "%d.%m.%Y").date()
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"the {what} {text!r} is not a date",
+                          hint="write it as JJJJ-MM-TT or TT.MM.JJJJ, e.g. 2024-07-01") from None

@@ -232,3 +232,28 @@ def test_models_as_modelling_tools_export_them(name, fitting, deviating, dev, tm
     expected = pm4py.fitness_alignments(to_pm4py(log), net, im, fm)["log_fitness"]
     assert doc["log_fitness"] == pytest.approx(expected, abs=1e-12) and expected < 1
     assert "Entscheidung Erteilung" in html.unescape((tmp_path / "m.svg").read_text("utf-8"))
+
+
+def test_model_discovered_from_a_reference_period(tmp_path):
+    """Jan–Mar: A B C; from April some cases skip B. The reference model of Jan–Mar requires
+    B, so the April cases that skip it deviate; the reference cases fit."""
+    rows: list = []
+    for i in range(20):
+        _case(rows, f"ref{i}", "ABC", i)  # 03.03. to 22.03.2025
+    for i in range(10):
+        _case(rows, f"new{i}", "ABC" if i < 4 else "AC", 40 + i)  # from 12.04.2025
+    log = make_log(rows)
+    res = check_soll_ist(log, reference="2025-03-01:31.03.2025", noise=0.0,
+                         output=tmp_path / "ref.svg")
+    doc = res.to_dict()
+    assert doc["model"]["kind"] == "discovered" and "20 cases started" in doc["model"]["source"]
+    dev = {d["activity"]: d for d in doc["deviations"]}
+    assert dev["B"]["skipped_cases"] == 6
+    assert doc["fitting_share"] == pytest.approx(24 / 30)
+    assert "übersprungen in 6 Fällen" in html.unescape((tmp_path / "ref.svg").read_text("utf-8"))
+    with pytest.raises(ConfigError, match="no case started"):
+        check_soll_ist(log, reference="2020-01-01:2020-12-31")
+    with pytest.raises(ConfigError, match="not FROM:TO"):
+        check_soll_ist(log, reference="2025-03-01")
+    with pytest.raises(ConfigError, match="either a Soll model or a reference"):
+        check_soll_ist(log, reference="2025-03-01:2025-03-31", model=tmp_path / "x.bpmn")

@@ -32,7 +32,7 @@ from ist_analyse import log as L
 from ist_analyse.analysis import dot as D
 from ist_analyse.analysis.conformance import Conformance, SollModel, check_conformance, read_model
 from ist_analyse.analysis.rules import RuleResults, check_rules
-from ist_analyse.config import ImportOptions
+from ist_analyse.config import ImportOptions, parse_day
 from ist_analyse.errors import ConfigError, OutputError
 from ist_analyse.files import check_output
 from ist_analyse.inspection import LogLike, as_import_result
@@ -87,6 +87,7 @@ class SollIst:
 
 def check_soll_ist(log: LogLike, options: ImportOptions | None = None, *,
                 model: SollModel | str | Path | None = None,
+                reference: str | None = None, noise: float = 0.2,
                 rules: str | Path | None = None, method: str = "alignments",
                 time_budget: float | None = None, as_of: Any = None,
                 output: str | Path | None = None, land: str = "HE",
@@ -100,6 +101,11 @@ def check_soll_ist(log: LogLike, options: ImportOptions | None = None, *,
             a canonical DataFrame.
         options: import options when ``log`` is a path.
         model: the Soll model (BPMN 2.0 XML or PNML path, or a :class:`SollModel`).
+        reference: instead of a model file, a reference period ``"FROM:TO"`` (dates as
+            ``JJJJ-MM-TT`` or ``TT.MM.JJJJ``, both days included): the model is discovered
+            with pm4py's inductive miner from the (closed) cases that started in it, and every
+            case of the log is compared with it — "do we still work as we did then?".
+        noise: noise threshold of the inductive miner (IMf) for ``reference``.
         rules: a rule file (TOML, format in ``models/abh_rules.toml``).
         method: ``"alignments"`` or ``"token-replay"``: how ``log_fitness`` is computed.
         time_budget: seconds for the alignments (``None``: align every variant).
@@ -123,11 +129,15 @@ def check_soll_ist(log: LogLike, options: ImportOptions | None = None, *,
     """
     started = time.monotonic()
     k_min = check_k_min(k_min)
-    if model is None and rules is None:
-        raise ConfigError("nothing to check against: give a Soll model, a rule file or both",
+    if model is not None and reference is not None:
+        raise ConfigError("give either a Soll model or a reference period, not both",
+                          hint="--model soll.bpmn, or --reference 2024-01-01:2024-06-30")
+    if model is None and rules is None and reference is None:
+        raise ConfigError("nothing to check against: give a Soll model (or a reference "
+                          "period), a rule file or both",
                           hint="--model soll.bpmn and/or --rules rules.toml")
-    if output is not None and model is None:
-        raise ConfigError("a picture of deviations needs a Soll model (--model)")
+    if output is not None and model is None and reference is None:
+        raise ConfigError("a picture of deviations needs a Soll model (--model or --reference)")
     inputs = [log] if isinstance(log, str | Path) and not str(log).startswith("postgres") else []
     if output is not None:
         if Path(output).suffix.lower().lstrip(".") not in D.FORMATS:
@@ -140,10 +150,14 @@ def check_soll_ist(log: LogLike, options: ImportOptions | None = None, *,
     result = as_import_result(log, options)
     conf = None
     notes: list[str] = []
-    if soll is not None:
+    if soll is not None or reference is not None:
         closed, note = _closed_cases(result, options, include_open)
         if note:
             notes.append(note)
+        if reference is not None:
+            soll = discover_reference_model(closed, reference, noise=noise,
+                                            timezone=options.timezone if options else None)
+            notes.append(f"the Soll model was discovered: {soll.source}")
         conf = check_conformance(closed, soll, method=method, time_budget=time_budget,
                                  k_min=k_min, precision=precision, **_progress_kw(progress))
     checked = None
@@ -183,6 +197,46 @@ def _closed_cases(result: ImportResult, options: ImportOptions | None,
     kept = replace(result, log=df.loc[keep].reset_index(drop=True))
     return kept, (f"{n_open} open cases (without {' / '.join(ends)}) were not compared with "
                   "the Soll model; the rules check them")
+
+
+def discover_reference_model(log: LogLike, period: str, *, noise: float = 0.2,
+                             timezone: str | None = None) -> SollModel:
+    """A model of how cases that started in ``period`` (``"FROM:TO"``) ran: pm4py's inductive
+    miner (IMf with ``noise`` on the variants, IMd for very many variants) as a Petri net."""
+    from ist_analyse.analysis import instances as I
+    from ist_analyse.analysis.discovery import _mine, _variants
+
+    parts = [p.strip() for p in str(period).split(":")] if period else []
+    if len(parts) != 2 or not all(parts):
+        raise ConfigError(f"the reference period {period!r} is not FROM:TO",
+                          hint="e.g. --reference 2024-01-01:2024-06-30")
+    first, last = (parse_day(p, "reference period") for p in parts)
+    if last < first:
+        raise ConfigError(f"the reference period {period!r} ends before it starts")
+    if not 0 <= noise < 1:
+        raise ConfigError(f"the noise threshold must be between 0 and 1, got {noise!r}")
+    tz = timezone or "Europe/Berlin"
+    df = as_import_result(log).log
+    starts = df.groupby(L.CASE_ID, observed=True, sort=False)[L.TIMESTAMP].min()
+    day = starts.dt.tz_convert(tz).dt.date
+    cases = starts.index[((day >= first) & (day <= last)).to_numpy()]
+    if len(cases) == 0:
+        raise ConfigError(f"no case started in the reference period {first:%d.%m.%Y} – "
+                          f"{last:%d.%m.%Y}",
+                          hint="the log's cases start between "
+                          f"{day.min():%d.%m.%Y} and {day.max():%d.%m.%Y}")
+    ref = df[df[L.CASE_ID].isin(cases).to_numpy()].reset_index(drop=True)
+    if L.LIFECYCLE in ref.columns:
+        ref = ref[ref[L.LIFECYCLE].isna().to_numpy()].reset_index(drop=True)
+    inst = I.activity_instances(ref, timezone=tz)
+    _table, variants = _variants(inst, 1, 0)
+    tree, algorithm = _mine(inst, variants, noise, "auto")
+    from ist_analyse._pm4py import pm4py
+
+    with contextlib.redirect_stdout(sys.stderr):
+        net, im, fm = pm4py().convert_to_petri_net(tree)
+    source = (f"{len(cases)} cases started {first:%d.%m.%Y} – {last:%d.%m.%Y} ({algorithm})")
+    return SollModel(net, im, fm, "discovered", len(net.places) + len(net.transitions), source)
 
 
 def _progress_kw(progress: bool) -> dict[str, Any]:
@@ -243,7 +297,8 @@ def deviation_dot(soll: SollModel, conf: Conformance, title: str | None = None) 
               f'es nicht) · <FONT COLOR="{EXTRA_COLOUR}">┅</FONT> ohne Modell ausgeführt '
               f'(gestrichelt) · <FONT COLOR="{ORDER_COLOUR}">┈</FONT> falsche Reihenfolge '
               f"(gepunktet) · {MARK} = weniger als {conf.k_min} Fälle")
-    name = title if title is not None else Path(soll.source).name
+    name = title if title is not None else (
+        "Referenzmodell" if soll.kind == "discovered" else Path(soll.source).name)
     g = D.new_graph(name, legend)
     known: set[str] = set()
     with contextlib.redirect_stdout(sys.stderr):

@@ -26,8 +26,8 @@ from ist_analyse import __version__
 from ist_analyse import log as L
 from ist_analyse.analysis.calendar import DEFAULT_LAND, check_land
 from ist_analyse.analysis.progress import steps
-from ist_analyse.config import ImportOptions
-from ist_analyse.errors import ConfigError, OutputError
+from ist_analyse.config import ImportOptions, parse_day
+from ist_analyse.errors import OutputError
 from ist_analyse.files import check_output, write_text_atomic
 from ist_analyse.inspection import LogLike, as_import_result, inspect_log
 from ist_analyse.io.pipeline import ImportResult
@@ -243,18 +243,7 @@ def build_reports(log: LogLike, outputs: dict[str, tuple[str | Path, bool]],
 
 def parse_change(value: Any) -> dt.date:
     """A change date from ``date``/``datetime``, ``JJJJ-MM-TT`` or ``TT.MM.JJJJ``."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    try:
-        if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", text):
-            return dt.datetime.strptime(text, "%d.%m.%Y").date()
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ConfigError(f"the change date {text!r} is not a date",
-                          hint="write it as JJJJ-MM-TT or TT.MM.JJJJ, e.g. 2024-07-01") from None
+    return parse_day(value, "change date")
 
 
 def _source_name(res: ImportResult) -> str:
