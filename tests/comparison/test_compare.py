@@ -78,7 +78,7 @@ def test_json_document_contract(checklist_sim, tmp_path):
         assert k["kind"] in ("duration", "wait", "processing", "proportion", "deadline",
                              "rate")
         assert k["verdict"] in ("faster", "slower", "higher", "lower", "no_change",
-                                "not_enough_data")
+                                "not_enough_data", "confounded")
     names = [k["kpi"] for k in d["kpis"]]
     assert names[0] == "case_duration" and "rework_rate" in names
     assert {"arrivals_per_week", "completions_per_week"} <= set(names)
@@ -103,7 +103,7 @@ def test_json_document_contract(checklist_sim, tmp_path):
     assert {"from", "to", "status", "before_median", "after_median", "p_adjusted",
             "before_cases", "after_cases"} <= set(e)
     assert {x["status"] for x in d["difference_map"]["edges"]} <= {
-        "faster", "slower", "new", "gone", "unchanged", "insufficient"}
+        "faster", "slower", "new", "gone", "unchanged", "insufficient", "confounded"}
     if shutil.which("dot"):
         assert d["difference_map"]["file"] == str(out)
         assert out.read_text(encoding="utf-8").lstrip().startswith("<?xml")

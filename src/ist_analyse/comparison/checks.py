@@ -1,6 +1,7 @@
 """Checks of the comparison's own conclusions, and warnings when the data cannot carry one.
 
-* **placebo change dates**: the same tests (``case_duration`` log-rank, ``rework_rate``) at
+* **placebo change dates**: the same tests (``case_duration`` with the block bootstrap of
+  :mod:`.blocks` and the comparison's block length, ``rework_rate``) at
   dates inside the before period where nothing changed, with the log cut at the real change
   date (so the placebo "after" group is censored as the real one is). Placebo dates at 1/3 and
   2/3 of the before period, each side at least :data:`MIN_PLACEBO_WEEKS` weeks. Significant
@@ -9,6 +10,11 @@
 * **shifted change date**: ``case_duration`` with the change date moved by ±4 weeks. A real
   effect of the change should not appear equally (or more strongly) at a wrong date.
 * **open share** per group: many open cases mean the after figures rest on few closings.
+* **workload**: when the workload changed by at least 10 % (:func:`.context.workload`), a
+  warning names it and the KPIs whose verdict became ``confounded``.
+
+The placebo and shifted-date tests use :data:`CHECK_BOOT` resamples (their p-values only
+feed warnings).
 """
 
 from __future__ import annotations
@@ -19,11 +25,14 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
+from ist_analyse.comparison import blocks as B
 from ist_analyse.comparison import kpis as K
 from ist_analyse.comparison import periods as P
 from ist_analyse.comparison import survival as S
 
 MIN_PLACEBO_WEEKS = 8
+#: bootstrap resamples of the placebo and shifted-date tests
+CHECK_BOOT = 199
 SHIFT_WEEKS = (-4, 4)
 #: warn above this share of open cases in a group
 OPEN_WARN = 0.3
@@ -54,8 +63,22 @@ def _dur(cases: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
             cases[P.CLOSED].to_numpy().astype(bool))
 
 
+def _weeks(cases: pl.DataFrame, origin: pd.Timestamp) -> np.ndarray:
+    return B.week_index(cases[P.START].dt.epoch("us").to_numpy() / P.DAY_US,
+                        pd.Timestamp(origin).value / 1e9 / 86_400)
+
+
+def _block_p(early: pl.DataFrame, late: pl.DataFrame, split: pd.Timestamp, first: pd.Timestamp,
+             *, alpha: float, block_weeks: int | None, seed: int = 0
+             ) -> S.SurvivalComparison:
+    return S.compare_survival(_dur(early), _dur(late), alpha=alpha, n_boot=CHECK_BOOT,
+                              seed=seed, weeks_before=_weeks(early, first),
+                              weeks_after=_weeks(late, split), block_weeks=block_weeks,
+                              period_noise=B.PERIOD_NOISE_DURATION)
+
+
 def placebo(before: P.Group, at: pd.Timestamp, *, alpha: float, min_n: int,
-            window: float) -> list[dict[str, Any]]:
+            window: float, block_weeks: int | None = None) -> list[dict[str, Any]]:
     cases = _censor_at(before.cases.filter(pl.col(P.START) < at.to_pydatetime()), at)
     if not len(cases):
         return []
@@ -69,19 +92,22 @@ def placebo(before: P.Group, at: pd.Timestamp, *, alpha: float, min_n: int,
         early = cases.filter(pl.col(P.START) < d.to_pydatetime())
         late = cases.filter(pl.col(P.START) >= d.to_pydatetime())
         tb, ta = _dur(early), _dur(late)
-        p = (S.logrank_p(tb, ta) if tb[1].sum() >= min_n and ta[1].sum() >= min_n
-             else None)
+        p = (_block_p(early, late, d, first, alpha=alpha, block_weeks=block_weeks).p_value
+             if tb[1].sum() >= min_n and ta[1].sum() >= min_n else None)
         out.append({"date": P.local_date(d), "kpi": "case_duration", "p_value": p,
                     "significant": None if p is None else p < alpha})
         gb, ga = _group(before, early, at, "early"), _group(before, late, at, "late")
-        rw = K.rework_kpis(gb, ga, window, alpha=alpha, min_n=min_n, k_min=1)[0]
+        gb.start, ga.start = first, d
+        rw = K.rework_kpis(gb, ga, window, alpha=alpha, min_n=min_n, k_min=1,
+                           block_weeks=block_weeks, n_boot=CHECK_BOOT,
+                           period_noise=B.PERIOD_NOISE_REWORK)[0]
         out.append({"date": P.local_date(d), "kpi": "rework_rate", "p_value": rw.p_value,
                     "significant": None if rw.p_value is None else rw.p_value < alpha})
     return out
 
 
 def shifted(loaded: P.Loaded, at: pd.Timestamp, washout: int, *, alpha: float,
-            min_n: int) -> list[dict[str, Any]]:
+            min_n: int, block_weeks: int | None = None) -> list[dict[str, Any]]:
     out = []
     starts = loaded.cases[P.START]
     for w in SHIFT_WEEKS:
@@ -93,7 +119,9 @@ def shifted(loaded: P.Loaded, at: pd.Timestamp, washout: int, *, alpha: float,
             out.append({"shift_weeks": w, "date": P.local_date(d), "difference": None,
                         "p_value": None, "significant": None})
             continue
-        s = S.compare_survival(tb, ta, alpha=alpha, bootstrap=False)
+        first = pd.Timestamp(loaded.cases[P.START].min())
+        s = _block_p(b, a, d + pd.Timedelta(days=washout), first, alpha=alpha,
+                     block_weeks=block_weeks)
         p = s.p_value
         out.append({"shift_weeks": w, "date": P.local_date(d),
                     "difference": s.median_difference, "p_value": p,
@@ -104,15 +132,17 @@ def shifted(loaded: P.Loaded, at: pd.Timestamp, washout: int, *, alpha: float,
 def run_checks(mode: str, loaded: P.Loaded, before: P.Group, after: P.Group,
                rows: list[K.Kpi], surv: S.SurvivalComparison, mix: dict[str, Any], *,
                at: pd.Timestamp | None, washout: int, alpha: float, min_n: int,
-               enabled: bool, window: float) -> dict[str, Any]:
+               enabled: bool, window: float, block_weeks: int | None = None,
+               workload: dict[str, Any] | None = None) -> dict[str, Any]:
     """The ``checks`` part of the JSON document, with the warnings."""
     open_b = before.open_cases / before.n if before.n else None
     open_a = after.open_cases / after.n if after.n else None
     plc: list[dict[str, Any]] = []
     sh: list[dict[str, Any]] = []
     if enabled and mode == "change" and at is not None:
-        plc = placebo(before, at, alpha=alpha, min_n=min_n, window=window)
-        sh = shifted(loaded, at, washout, alpha=alpha, min_n=min_n)
+        plc = placebo(before, at, alpha=alpha, min_n=min_n, window=window,
+                      block_weeks=block_weeks)
+        sh = shifted(loaded, at, washout, alpha=alpha, min_n=min_n, block_weeks=block_weeks)
     warn: list[str] = []
     byname = {k.kpi: k for k in rows}
     dur = byname["case_duration"]
@@ -137,6 +167,17 @@ def run_checks(mode: str, loaded: P.Loaded, before: P.Group, after: P.Group,
         warn.append(f"the number of new cases per week changed by "
                     f"{arr.after / arr.before - 1:+.0%}: a different workload can explain "
                     "changes in waits and durations as well as the change itself")
+    load = workload or {}
+    if load.get("change") is not None and abs(load["change"]) >= K.WORKLOAD_RELEVANCE \
+            and load.get("significant"):
+        names = load.get("confounded") or []
+        warn.append(f"the workload (new cases per week in the {load['window_days'] // 7} weeks "
+                    f"before each case's start) changed by {load['change']:+.0%} between the "
+                    "groups: differences in durations, waits and rework that point the way "
+                    "this workload change predicts cannot be attributed to the process change"
+                    + (f" ({len(names)} KPIs marked 'confounded': "
+                       + ", ".join(names[:5]) + (", ..." if len(names) > 5 else "") + ")"
+                       if names else ""))
     if mix.get("shifted"):
         warn.append(f"the case mix ({mix.get('attribute')}) differs between the groups "
                     f"(chi-square p = {mix['p_value']:.3g}); see the comparison per case type")

@@ -141,3 +141,76 @@ def stratified(before: P.Group, after: P.Group, attribute: str, *, k_min: int,
             _, p_strat = survdiff(t, e, np.concatenate(groups), strata=np.concatenate(strata))
             p_strat = float(p_strat)
     return rows, p_strat
+
+
+#: the workload a case meets: new cases per week in this many days up to its start
+WORKLOAD_DAYS = 91
+#: ... counted only when at least this many of those days lie inside the log
+WORKLOAD_MIN_DAYS = 28
+
+
+def _start_days(cases: pl.DataFrame) -> np.ndarray:
+    return cases[P.START].dt.epoch("us").to_numpy() / P.DAY_US
+
+
+def workload(before: P.Group, after: P.Group, alpha: float = 0.05) -> dict[str, Any]:
+    """The workload each group's cases met: the mean, over the group's cases, of the new
+    cases per week in the :data:`WORKLOAD_DAYS` days (13 weeks) up to each case's start,
+    counted in the whole log the group comes from (days before the log's first case are not
+    counted; a case with fewer than :data:`WORKLOAD_MIN_DAYS` days of history is left out).
+
+    Why this and not the arrivals *in* the period: a backlog built up before the change
+    date is worked off after it, so a seasonal peak that ends at the change date slows the
+    first after-cases although the mean arrivals of the two periods are equal. Why arrivals
+    and not the work in progress: the WIP is what a real improvement lowers (a mediator),
+    adjusting for it would hide the effect. ``change`` is after/before − 1.
+
+    ``p_value``: both figures are weighted sums of the daily arrival counts, so their
+    difference has variance ``Σ (weight difference per day)² · v``, with ``v`` the variance
+    of a day's count estimated from the first differences of the weekly counts (which removes
+    slow seasonal movement): ``Var(week) ≈ mean(Δweek²) / 2``, ``v = Var(week) / 7``. A
+    workload change only counts as a confounder when it is significant (p < ``alpha``) and
+    relevant (:data:`ist_analyse.comparison.kpis.WORKLOAD_RELEVANCE`)."""
+    means: list[float | None] = []
+    coefs = []
+    all_days = np.zeros(0)
+    first = 0.0
+    for g in (before, after):
+        all_days = np.sort(np.floor(_start_days(g.source.cases)))
+        mine = np.floor(_start_days(g.cases))
+        if not len(all_days) or not len(mine):
+            means.append(None)
+            coefs.append(None)
+            continue
+        first = all_days[0]
+        hi = np.searchsorted(all_days, mine, side="right")
+        lo = np.searchsorted(all_days, mine - WORKLOAD_DAYS + 1, side="left")
+        span = np.minimum(WORKLOAD_DAYS, mine - first + 1)
+        ok = span >= WORKLOAD_MIN_DAYS
+        if not ok.any():
+            means.append(None)
+            coefs.append(None)
+            continue
+        means.append(float(np.mean((hi - lo)[ok] / span[ok] * 7)))
+        # the weight of each day's arrival count in this mean (difference array)
+        n_days = int(all_days[-1] - first) + 2
+        c = np.zeros(n_days + 1)
+        end = (mine[ok] - first).astype(int)
+        startd = end - span[ok].astype(int) + 1
+        w = 7.0 / span[ok] / ok.sum()
+        np.add.at(c, startd, w)
+        np.add.at(c, end + 1, -w)
+        coefs.append(np.cumsum(c)[:n_days])
+    b, a = means
+    change = a / b - 1 if a is not None and b else None
+    p = None
+    if change is not None and coefs[0] is not None and coefs[1] is not None and \
+            len(coefs[0]) == len(coefs[1]):
+        weekly = np.bincount(((all_days - first) // 7).astype(int))
+        if len(weekly) >= 3:
+            v_day = float(np.mean(np.diff(weekly) ** 2) / 2 / 7)
+            var = float(np.sum((coefs[1] - coefs[0]) ** 2) * v_day)
+            if var > 0:
+                p = float(2 * stats.norm.sf(abs(a - b) / np.sqrt(var)))
+    return {"before_per_week": b, "after_per_week": a, "change": change, "p_value": p,
+            "significant": None if p is None else p < alpha, "window_days": WORKLOAD_DAYS}

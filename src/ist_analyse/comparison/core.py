@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ist_analyse.analysis.calendar import DEFAULT_LAND, check_land
+from ist_analyse.comparison import blocks as B
 from ist_analyse.comparison import checks as C
 from ist_analyse.comparison import context as X
 from ist_analyse.comparison import kpis as K
@@ -87,7 +88,7 @@ def compare(log: LogLike, other: LogLike | None = None, options: ImportOptions |
             rework_window: float | None = None, horizon_days: float | None = None,
             checks: bool = True, segmented: bool = False,
             map_output: str | Path | None = None, land: str = DEFAULT_LAND,
-            progress: bool | None = False) -> Comparison:
+            progress: bool | None = False, period_noise: bool = True) -> Comparison:
     """Compare two groups of cases: before/after a change date, two logs, or two values.
 
     Args:
@@ -116,6 +117,9 @@ def compare(log: LogLike, other: LogLike | None = None, options: ImportOptions |
         map_output: write the difference process map here (.svg/.png/.pdf).
         land: Land for office-day deadline rules.
         progress: show a progress bar on stderr.
+        period_noise: add the between-period variance component to ``case_duration`` and
+            ``rework_rate`` (:mod:`.blocks`); ``False`` gives intervals for exactly these two
+            cohorts.
 
     Returns:
         :class:`Comparison`.
@@ -172,25 +176,45 @@ def compare(log: LogLike, other: LogLike | None = None, options: ImportOptions |
         for src in sources:
             notes += [n for n in src.notes if n not in notes]
         advance("case duration (Kaplan–Meier)")
+        origins = (group_origin(before), group_origin(after))
+        weeks = (case_weeks(before), case_weeks(after))
+        block = B.block_length(list(weeks), [B.rank_scores(*g.durations())
+                                             for g in (before, after)])
         surv = S.compare_survival(before.durations(), after.durations(), alpha=alpha,
-                                  n_boot=n_boot, seed=seed, horizon=horizon_days)
+                                  n_boot=n_boot, seed=seed, horizon=horizon_days,
+                                  weeks_before=weeks[0], weeks_after=weeks[1],
+                                  block_weeks=block,
+                                  period_noise=B.PERIOD_NOISE_DURATION if period_noise
+                                  else 0.0)
         rows = [_duration_row(surv, min_n)]
         advance("waits, processing, rework, deadlines")
         wb, wa, seen = K.wait_samples(before, after)
         rows += K.duration_kpis("wait:", "wait", wb, wa, alpha=alpha, n_boot=n_boot,
-                                seed=seed + 1, min_n=min_n)
+                                seed=seed + 1, min_n=min_n, origins=origins,
+                                block_weeks=block,
+                                period_noise=B.PERIOD_NOISE_WAIT if period_noise else 0.0)
         pb, pa = K.proc_samples(before, after)
         rows += K.duration_kpis("proc:", "processing", pb, pa, alpha=alpha, n_boot=n_boot,
-                                seed=seed + 1001, min_n=min_n)
+                                seed=seed + 1001, min_n=min_n, origins=origins,
+                                block_weeks=block,
+                                period_noise=B.PERIOD_NOISE_WAIT if period_noise else 0.0)
         window = rework_window if rework_window is not None else K.rework_window(before)
-        rows += K.rework_kpis(before, after, window, alpha=alpha, min_n=min_n, k_min=k_min)
+        rows += K.rework_kpis(before, after, window, alpha=alpha, min_n=min_n, k_min=k_min,
+                              block_weeks=block, n_boot=n_boot, seed=seed + 2001,
+                              period_noise=B.PERIOD_NOISE_REWORK if period_noise else 0.0)
         if rule_list:
             drows, dnotes = K.deadline_kpis(before, after, rule_list, ends, alpha=alpha,
                                             min_n=min_n, land=land)
             rows += drows
             notes += dnotes
         rows += _rate_rows(mode, before, after, surv, tz, alpha)
-        K.finalize(rows, alpha=alpha, k_min=k_min)
+        load = X.workload(before, after, alpha) if mode != "by" else {
+            "before_per_week": None, "after_per_week": None, "change": None,
+            "p_value": None, "significant": None, "window_days": X.WORKLOAD_DAYS}
+        load["confounded"] = K.finalize(rows, alpha=alpha, k_min=k_min,
+                                        workload_change=load["change"]
+                                        if load["significant"] else None)
+        load["threshold"] = K.WORKLOAD_RELEVANCE
         advance("context and weekly series")
         attr = X.case_type_attribute(loaded, case_type)
         mix = X.case_mix(before, after, attr, k_min=k_min, alpha=alpha)
@@ -204,7 +228,8 @@ def compare(log: LogLike, other: LogLike | None = None, options: ImportOptions |
                     for k in rows if k.kind == "rate"}
         context = {"case_mix": mix, "arrivals": arrivals.get("arrivals_per_week", {}),
                    "completions": arrivals.get("completions_per_week", {}),
-                   "stratified": strat, "stratified_p_value": strat_p,
+                   "stratified": strat, "stratified_p_value": strat_p, "workload": load,
+                   "block_weeks": block,
                    "variants": X.variants(before, after, k_min=k_min, alpha=alpha)}
         if mode == "change":
             weekly = T.weekly_rows([("all", loaded.cases)], tz, k_min=k_min, change=at,
@@ -212,6 +237,8 @@ def compare(log: LogLike, other: LogLike | None = None, options: ImportOptions |
         else:
             weekly = T.weekly_rows([("before", before.cases), ("after", after.cases)], tz,
                                    k_min=k_min)
+        T.mark_ramp_up(weekly, rows[-1].extra.get("ramp_up_until")
+                       if rows and rows[-1].kpi == "completions_per_week" else None)
         seg = T.segmented(weekly, alpha=alpha) if segmented and mode == "change" else None
         if segmented and mode != "change":
             notes.append("the segmented regression needs a change date; it was skipped")
@@ -225,7 +252,7 @@ def compare(log: LogLike, other: LogLike | None = None, options: ImportOptions |
                 x for x in (log, other) if isinstance(x, str | Path)]))
         check = C.run_checks(mode, loaded, before, after, rows, surv, mix, at=at,
                              washout=washout, alpha=alpha, min_n=min_n, enabled=checks,
-                             window=window)
+                             window=window, block_weeks=block, workload=load)
     warnings_ = check["warnings"]
     if any(src.heuristic_close for src in sources):
         warnings_.insert(0, sources[0].closing_rule)
@@ -244,6 +271,17 @@ def compare(log: LogLike, other: LogLike | None = None, options: ImportOptions |
                       alpha=alpha, seconds=time.perf_counter() - began, segmented=seg,
                       source=loaded.source if mode != "two_logs" else
                       f"{loaded.source} vs {after.source.source}", notes=notes)
+
+
+def group_origin(g: P.Group) -> float:
+    """The first day of a group (days since 1970, UTC): week 0 of its block bootstrap."""
+    return pd.Timestamp(g.start).value / 1e9 / 86_400
+
+
+def case_weeks(g: P.Group) -> np.ndarray:
+    """The week (from the group's first day) in which each case of ``g`` started."""
+    return B.week_index(g.cases[P.START].dt.epoch("us").to_numpy() / P.DAY_US,
+                        group_origin(g))
 
 
 def _period(g: P.Group, k_min: int) -> dict[str, Any]:
@@ -265,6 +303,10 @@ def _duration_row(s: S.SurvivalComparison, min_n: int) -> K.Kpi:
                  "rmst_difference": s.rmst_difference, "rmst_ci_low": s.rmst_ci[0],
                  "rmst_ci_high": s.rmst_ci[1], "horizon_days": s.horizon,
                  "events_before": s.events_before, "events_after": s.events_after,
+                 "test": s.test, "logrank_p": s.logrank_p, "block_weeks": s.block_weeks,
+                 "se": s.median_se if s.test == "median" else s.rmst_se,
+                 "se_bootstrap": s.se_bootstrap, "ci_cohort_low": s.median_ci_cohort[0],
+                 "ci_cohort_high": s.median_ci_cohort[1],
                  "median_reached": s.median_before is not None and s.median_after is not None}
     return row
 
@@ -275,6 +317,8 @@ def _rate_rows(mode: str, before: P.Group, after: P.Group, surv: S.SurvivalCompa
     rows = []
     series: dict[str, list[np.ndarray]] = {"arrivals_per_week": [],
                                            "completions_per_week": []}
+    ramp_weeks: dict[str, int] = {}
+    ramp_end = None
     for g in (before, after):
         base = g.cases if mode == "by" else g.source.cases
         weeks = K.full_weeks(g.start, g.end, tz)
@@ -284,13 +328,18 @@ def _rate_rows(mode: str, before: P.Group, after: P.Group, surv: S.SurvivalCompa
         t_all, e_all = (g.source.cases[P.DURATION].to_numpy(),
                         g.source.cases[P.CLOSED].to_numpy())
         times, sv = S.km_curve(t_all, e_all)
-        hit = np.flatnonzero(sv <= 0.25)
+        hit = np.flatnonzero(sv <= 1 - K.RAMP_CLOSED)
         ramp = float(times[hit[0]]) if len(hit) else float(times[-1]) if len(times) else 0.0
         log_start = pd.DatetimeIndex(g.source.cases[P.START].to_pandas()).min()
         from_ = max(pd.Timestamp(g.start), log_start + pd.Timedelta(days=ramp))
         cweeks = K.full_weeks(from_, g.end, tz) if from_ < g.end else weeks[:0]
+        ramp_weeks[g.label] = len(weeks) - len(cweeks)
+        ramp_end = log_start + pd.Timedelta(days=ramp)
         closed = base.filter(base[P.CLOSED])[P.END].to_pandas()
         series["completions_per_week"].append(K.weekly_counts(closed, cweeks, tz))
     for name, (x, y) in series.items():
         rows.append(K.rate_kpi(name, x, y, alpha=alpha))
+    comp = rows[-1]
+    comp.extra["ramp_up_weeks_excluded"] = dict(ramp_weeks)
+    comp.extra["ramp_up_until"] = P.local_date(ramp_end) if ramp_end is not None else None
     return rows

@@ -4,7 +4,10 @@ Every directly-follows transition seen in either group with at least ``k_min`` c
 edge. Its status:
 
 * ``faster`` / ``slower``: its ``wait:A->B`` KPI is significant after Benjamini–Hochberg
-  correction *and* the median moved by at least 10 % (:data:`.kpis.RELEVANCE`); green / red;
+  correction (p-values from the block bootstrap over weeks, :mod:`.blocks`) *and* the median
+  moved by at least 10 % and at least a day (:func:`.kpis.relevant_change`); green / red;
+* ``confounded``: significant and relevant, but in the direction a workload change at the
+  same time explains (:mod:`.kpis`); amber dashed;
 * ``new`` / ``gone``: no case took it in one group, at least ``k_min`` in the other; blue
   dashed / grey dotted;
 * ``insufficient``: too few observations for a verdict (grey dashed, "zu wenig Daten");
@@ -25,8 +28,8 @@ from ist_analyse.comparison import kpis as K
 from ist_analyse.privacy.suppress import MARK
 
 COLOURS = {"faster": "#1a9850", "slower": "#d73027", "new": "#4575b4", "gone": "#969696",
-           "unchanged": "#cccccc", "insufficient": "#bdbdbd"}
-STYLES = {"new": "dashed", "gone": "dotted", "insufficient": "dashed"}
+           "unchanged": "#cccccc", "insufficient": "#bdbdbd", "confounded": "#e08214"}
+STYLES = {"new": "dashed", "gone": "dotted", "insufficient": "dashed", "confounded": "dashed"}
 
 
 def difference_map(rows: list[K.Kpi], seen: dict[tuple[str, str], list[int]], *, k_min: int,
@@ -44,7 +47,7 @@ def difference_map(rows: list[K.Kpi], seen: dict[tuple[str, str], list[int]], *,
             status = "gone"
         elif k is None or k.verdict == "not_enough_data":
             status = "insufficient"
-        elif k.verdict in ("faster", "slower"):
+        elif k.verdict in ("faster", "slower", "confounded"):
             status = k.verdict
         else:
             status = "unchanged"
@@ -67,7 +70,8 @@ def _median(x: float | None) -> str:
 def dot_source(dmap: dict[str, Any]) -> str:
     """Graphviz source of the difference map (all data text escaped by :mod:`.dot`)."""
     legend = ("Kanten: Median-Wartezeit vorher → nachher. Grün = schneller, rot = langsamer "
-              "(signifikant nach Benjamini–Hochberg und ≥ 10 %), blau gestrichelt = neu, grau "
+              "(signifikant nach Benjamini–Hochberg, ≥ 10 % und ≥ 1 Tag), orange gestrichelt = "
+              "durch geänderte Arbeitslast erklärbar, blau gestrichelt = neu, grau "
               "gepunktet = entfallen, hellgrau = keine klare Änderung, grau gestrichelt = zu "
               "wenig Daten.")
     g = D.new_graph(dmap.get("title") or "Vorher/Nachher", D.html_text(legend, 110))

@@ -11,9 +11,11 @@ Definitions (every figure is about the cases of a group, see :mod:`.periods`):
     and is still running is not in the log, so waits are counted only when A was completed at
     least *maturity* days before the export date, maturity = the 95th percentile of that
     transition's waits in both groups (then at most about 5 % of the waits that began then can
-    still be running, in both groups alike). Test: Brunner–Munzel (a rank test that, unlike
-    Mann–Whitney, does not assume equal spread); CI: percentile bootstrap of the median
-    difference. A transition is compared when it occurs in both groups.
+    still be running, in both groups alike). CI and test: the median difference with its
+    standard error from a block bootstrap over the weeks in which the waits began
+    (:mod:`.blocks`; consistent Wald CI and p-value), because waits that begin in the same
+    weeks share the queue; the Brunner–Munzel p-value (independent waits) is kept as
+    ``rank_p`` for reference. A transition is compared when it occurs in both groups.
 ``proc:A``
     processing days of A (start to completion), where the log has start times; as waits.
 ``rework_rate`` / ``rework:A``
@@ -23,7 +25,10 @@ Definitions (every figure is about the cases of a group, see :mod:`.periods`):
     Counting closed young cases as well would bias the recent group: the cases that closed
     quickly are the ones without a loop. ``rework_window`` defaults to the 90th percentile,
     in the *before* group, of the time from a case's start to its first repetition. Test and
-    CI: difference of two proportions (statsmodels, Agresti–Caffo test, Newcombe interval).
+    CI for ``rework_rate``: the difference of the two shares with its standard error from the
+    block bootstrap over weeks of case start (repeated status enquiries make rework depend on
+    the queue, so cases of the same weeks are not independent); ``rework:A``: difference of
+    two proportions (statsmodels, Agresti–Caffo test, Newcombe interval), BH-corrected.
 ``deadline:RULE``
     share of judged cases over a rule's limit (:func:`ist_analyse.analysis.rules.check_rules`:
     late or still open beyond the limit), among cases started at least the limit before the
@@ -34,16 +39,34 @@ Definitions (every figure is about the cases of a group, see :mod:`.periods`):
     mean number of cases started / closed per full calendar week of each period. Test and CI:
     OLS of the weekly counts on the period with Newey–West (HAC) standard errors, because
     weekly counts are autocorrelated and overdispersed. Completions are counted only from the
-    date on which 75 % of the cases that started at the beginning of the log are closed:
-    before that the export lacks the cases that started before the export window, and
-    completions look low.
+    date on which :data:`RAMP_CLOSED` of the cases that started at the beginning of the log
+    are closed (Kaplan–Meier): before that the export lacks the cases that started before the
+    export window, and completions look low (ramp-up). When fewer than :data:`MIN_WEEKS` full
+    weeks of a group lie after the ramp-up, completions get ``not_enough_data``.
 
 Multiple testing: ``wait:*``, ``proc:*`` and ``rework:*`` form one family corrected with
 Benjamini–Hochberg (``statsmodels.stats.multitest.multipletests``, FDR ``alpha``); the
 headline KPIs are pre-declared and reported as tested. A duration KPI is called faster or
 slower only when its (adjusted) p-value is below ``alpha`` and, for waits and processing,
-the median changed by at least :data:`RELEVANCE` of its before value and at least 15
-minutes. Groups with fewer than ``min_n`` observations get ``not_enough_data`` and no p-value.
+the median changed by at least :data:`RELEVANCE` of its before value and at least
+:data:`RELEVANCE_MIN_DAYS` (one day; methods note §7). Groups with fewer than ``min_n``
+observations get ``not_enough_data`` and no p-value.
+
+**Workload confounding** (verdict ``confounded``): durations, waits and rework grow with the
+workload of the office. When the workload the cases met changed significantly and by at least
+:data:`WORKLOAD_RELEVANCE` between the groups (:func:`ist_analyse.comparison.context.workload`:
+new cases per week in the 13 weeks up to each case's start) and a duration, wait or rework
+difference points the way that workload change predicts (more work, slower / more rework),
+the difference cannot be attributed to the process change: its verdict is ``confounded``
+instead of faster/slower/higher/lower (``significant`` keeps the test's answer). A difference
+*against* the workload change (faster despite more work) is kept: the confounder would, if
+anything, hide it. A wait or processing time whose level does not drift with the office's
+state (heterogeneity test between 4-week blocks, :func:`.blocks.heterogeneity_p`, p ≥
+:data:`.blocks.DRIFT_P`; an external party's production time) is not made ``confounded``:
+the workload cannot explain its change. ``case_duration`` and ``rework_rate`` always can.
+Arrivals could themselves be changed by the measure (online booking shifts demand); the
+gate still uses arrivals, never the work in progress, which a real improvement itself
+reduces (adjusting for it would hide the effect).
 """
 
 from __future__ import annotations
@@ -63,8 +86,12 @@ from ist_analyse.comparison import periods as P
 
 #: a wait or processing time counts as faster/slower only when its median moved this much
 RELEVANCE = 0.10
-#: ... and by at least this many days (15 minutes): a wait of 3 instead of 4 minutes is noise
-RELEVANCE_MIN_DAYS = 15 / 1440
+#: ... and by at least this many days (methods note §7: max(10 %, 1 day))
+RELEVANCE_MIN_DAYS = 1.0
+#: a workload change at least this large makes a same-direction difference ``confounded``
+WORKLOAD_RELEVANCE = 0.10
+#: share of the first cases of the log that must be closed before completions are counted
+RAMP_CLOSED = 0.90
 #: the quantile of a transition's waits used as its maturity (see the module docstring)
 MATURITY_Q = 0.95
 #: the quantile of the time to the first repetition used as the rework window
@@ -123,11 +150,18 @@ def _plain(v: Any) -> Any:
 # ---- waits and processing times ------------------------------------------------------------
 
 def _values(frame: pl.DataFrame, keys: list[str]) -> dict[tuple[str, ...], dict[str, Any]]:
-    """Per key: the values (list) and the number of distinct cases."""
-    g = frame.group_by(keys).agg(pl.col("v"), pl.col(I.CASE).n_unique().alias("cases"))
+    """Per key: the values, the days (since 1970) on which each began, and the number of
+    distinct cases."""
+    g = frame.group_by(keys).agg(pl.col("v"), pl.col("d"),
+                                 pl.col(I.CASE).n_unique().alias("cases"))
     return {tuple(r[k] for k in keys): {"v": np.asarray(r["v"], dtype=float),
+                                        "d": np.asarray(r["d"], dtype=float),
                                         "cases": int(r["cases"])}
             for r in g.iter_rows(named=True)}
+
+
+def _days_col(col: str) -> pl.Expr:
+    return (pl.col(col).dt.epoch("us") / P.DAY_US).alias("d")
 
 
 def wait_samples(before: P.Group, after: P.Group) -> tuple[dict, dict, dict]:
@@ -138,7 +172,7 @@ def wait_samples(before: P.Group, after: P.Group) -> tuple[dict, dict, dict]:
         f = (g.inst.filter(pl.col(I.PREV_ACT).is_not_null())
              .select(pl.col(I.CASE), pl.col(I.PREV_ACT).cast(pl.String).alias("from"),
                      pl.col(I.ACT).cast(pl.String).alias("to"), pl.col(I.WAIT).alias("v"),
-                     pl.col(I.PREV_END), pl.lit(i).alias("grp"),
+                     pl.col(I.PREV_END), _days_col(I.PREV_END), pl.lit(i).alias("grp"),
                      pl.lit(g.as_of.to_pydatetime()).alias("as_of")))
         frames.append(f)
     allw = pl.concat(frames)
@@ -161,7 +195,7 @@ def proc_samples(before: P.Group, after: P.Group) -> tuple[dict, dict]:
     for g in (before, after):
         f = (g.inst.filter(pl.col(I.PROC).is_not_null())
              .select(pl.col(I.CASE), pl.col(I.ACT).cast(pl.String).alias("act"),
-                     pl.col(I.PROC).alias("v")))
+                     pl.col(I.PROC).alias("v"), _days_col(I.START)))
         out.append(_values(f, ["act"]))
     return out[0], out[1]
 
@@ -196,21 +230,64 @@ def median_difference_ci(x: np.ndarray, y: np.ndarray, *, alpha: float, n_boot: 
     return float(ci.low), float(ci.high)
 
 
+def block_median_test(x: np.ndarray, y: np.ndarray, wx: np.ndarray, wy: np.ndarray, *,
+                      alpha: float, n_boot: int, seed: int, block_weeks: int,
+                      period_noise: float = 0.0
+                      ) -> tuple[float | None, float | None, float | None, float | None]:
+    """SE, CI and p-value of ``median(y) - median(x)`` by the block bootstrap over the weeks
+    ``wx``/``wy`` in which the observations began (:mod:`.blocks`)."""
+    from ist_analyse.comparison import blocks as B
+
+    rng = np.random.default_rng(seed)
+    dx = B.weighted_median(x, B.block_weights(wx, block_weeks, n_boot, rng))
+    dy = B.weighted_median(y, B.block_weights(wy, block_weeks, n_boot, rng))
+    df = B.n_blocks(wx, block_weeks) + B.n_blocks(wy, block_weeks) - 2
+    floor = math.hypot(B.median_se_floor(x), B.median_se_floor(y))
+    return B.wald(float(np.median(y) - np.median(x)), dy - dx, alpha, df=df,
+                  extra_sd=period_noise * abs(float(np.median(x))), min_se=floor)
+
+
 def duration_kpis(prefix: str, kind: str, b: dict, a: dict, *, alpha: float, n_boot: int,
-                  seed: int, min_n: int) -> list[Kpi]:
-    """One KPI per key present in both groups (waits or processing times)."""
+                  seed: int, min_n: int, origins: tuple[float, float] | None = None,
+                  block_weeks: int | None = None, period_noise: float = 0.0) -> list[Kpi]:
+    """One KPI per key present in both groups (waits or processing times). With
+    ``origins`` (the groups' first days, days since 1970) and ``block_weeks`` the block
+    bootstrap decides (module docstring); without, the case-level percentile bootstrap and
+    the Brunner–Munzel test."""
+    from ist_analyse.comparison import blocks as B
+
     rows = []
     for j, key in enumerate(sorted(set(b) & set(a))):
         x, y = b[key]["v"], a[key]["v"]
         name = f"{prefix}{'->'.join(key)}"
         enough = len(x) >= min_n and len(y) >= min_n
         mb, ma = float(np.median(x)), float(np.median(y))
-        lo, hi = (median_difference_ci(x, y, alpha=alpha, n_boot=n_boot, seed=seed + j)
-                  if enough else (None, None))
-        rows.append(Kpi(name, kind, "days", mb, ma, ma - mb, lo, hi,
-                        rank_test(x, y) if enough else None, len(x), len(y),
+        rank_p = rank_test(x, y) if enough else None
+        extra: dict[str, Any] = {"rank_p": rank_p}
+        if enough and origins is not None and block_weeks is not None:
+            wx = B.week_index(b[key]["d"], origins[0])
+            wy = B.week_index(a[key]["d"], origins[1])
+            drift = B.heterogeneity_p([x, y], [wx, wy], block_weeks)
+            noise = period_noise if drift < B.DRIFT_P else 0.0
+            extra.update(drift_p=drift, period_noise=noise)
+            se, lo, hi, p = block_median_test(
+                x, y, wx, wy, alpha=alpha, n_boot=n_boot, seed=seed + j,
+                block_weeks=block_weeks, period_noise=noise)
+            extra["se"] = se
+            extra["se_bootstrap"] = (None if se is None else
+                                     math.sqrt(max(se**2 - (noise * mb) ** 2, 0.0)))
+            extra["inference"] = "block bootstrap"
+            if p is None:  # too few weeks for blocks: case-level bootstrap and rank test
+                lo, hi = median_difference_ci(x, y, alpha=alpha, n_boot=n_boot, seed=seed + j)
+                p = rank_p
+                extra["inference"] = "case level (too few weeks for blocks)"
+        else:
+            lo, hi = (median_difference_ci(x, y, alpha=alpha, n_boot=n_boot, seed=seed + j)
+                      if enough else (None, None))
+            p = rank_p
+        rows.append(Kpi(name, kind, "days", mb, ma, ma - mb, lo, hi, p, len(x), len(y),
                         cases_before=b[key]["cases"], cases_after=a[key]["cases"],
-                        family="transition", enough=enough))
+                        family="transition", enough=enough, extra=extra))
     return rows
 
 
@@ -265,20 +342,46 @@ def _repeats(g: P.Group) -> pl.DataFrame:
 
 
 def rework_kpis(before: P.Group, after: P.Group, window: float, *, alpha: float, min_n: int,
-                k_min: int) -> list[Kpi]:
-    """``rework_rate`` and ``rework:A`` over mature cases (module docstring)."""
+                k_min: int, block_weeks: int | None = None, n_boot: int = 999,
+                seed: int = 0, period_noise: float = 0.0) -> list[Kpi]:
+    """``rework_rate`` and ``rework:A`` over mature cases (module docstring); with
+    ``block_weeks`` the rework_rate CI and p-value come from the block bootstrap."""
+    from ist_analyse.comparison import blocks as B
+
     counts = []
+    flags = []
     for g in (before, after):
         cutoff = (g.as_of - pd.Timedelta(days=window)).to_pydatetime()
-        mature = g.cases.filter(pl.col(P.START) <= cutoff).select(P.CASE)
-        rep = _repeats(g).filter(pl.col("t") <= window).join(mature, on=I.CASE)
+        mature = g.cases.filter(pl.col(P.START) <= cutoff).select(P.CASE, P.START)
+        rep = _repeats(g).filter(pl.col("t") <= window).join(mature.select(P.CASE), on=I.CASE)
         per_act = rep.group_by("act").agg(pl.col(I.CASE).n_unique().alias("n"))
         counts.append((len(mature), rep[I.CASE].n_unique(),
                        {r[0]: int(r[1]) for r in per_act.iter_rows()}))
+        has = np.isin(mature[P.CASE].to_numpy(), rep[I.CASE].unique().to_numpy())
+        origin = pd.Timestamp(g.start).value / 1e9 / 86_400
+        days = mature[P.START].dt.epoch("us").to_numpy() / P.DAY_US
+        flags.append((has.astype(float), B.week_index(days, origin)))
     (n1, x1, acts1), (n2, x2, acts2) = counts
     rows = [proportion_kpi("rework_rate", "proportion", x1, n1, x2, n2, alpha=alpha,
                            min_n=min_n)]
     rows[0].extra["window_days"] = window
+    if block_weeks is not None and rows[0].enough and x1 + x2 > 0:
+        rng = np.random.default_rng(seed)
+        (f1, w1), (f2, w2) = flags
+        b1 = B.block_weights(w1, block_weeks, n_boot, rng)
+        b2 = B.block_weights(w2, block_weeks, n_boot, rng)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            draws = (b2 @ f2) / b2.sum(axis=1) - (b1 @ f1) / b1.sum(axis=1)
+        df = B.n_blocks(w1, block_weeks) + B.n_blocks(w2, block_weeks) - 2
+        se, lo, hi, p = B.wald(rows[0].difference, draws, alpha, df=df,
+                               extra_sd=period_noise * (rows[0].before or 0.0))
+        _, c_lo, c_hi, _ = B.wald(rows[0].difference, draws, alpha, df=df)
+        if p is not None:
+            rows[0].extra.update(ci_cohort_low=c_lo, ci_cohort_high=c_hi,
+                                 se_bootstrap=float(np.nanstd(draws, ddof=1)))
+            rows[0].extra["two_proportion_p"] = rows[0].p_value
+            rows[0].ci_low, rows[0].ci_high, rows[0].p_value = lo, hi, p
+            rows[0].extra["se"] = se
     for act in sorted(set(acts1) | set(acts2)):
         a1, a2 = acts1.get(act, 0), acts2.get(act, 0)
         if max(a1, a2) < k_min:
@@ -394,8 +497,10 @@ def rate_kpi(name: str, x: np.ndarray, y: np.ndarray, *, alpha: float) -> Kpi:
 
 # ---- verdicts, multiple testing, privacy ---------------------------------------------------
 
-def finalize(kpis: list[Kpi], *, alpha: float, k_min: int) -> None:
-    """BH over the transition family, significance, verdict, suppression and text (in place)."""
+def finalize(kpis: list[Kpi], *, alpha: float, k_min: int,
+             workload_change: float | None = None) -> list[str]:
+    """BH over the transition family, significance, verdict, the workload-confounding gate,
+    suppression and text (in place). Returns the KPIs made ``confounded``."""
     from statsmodels.stats.multitest import multipletests
 
     fam = [k for k in kpis if k.family == "transition" and k.p_value is not None and k.enough]
@@ -423,20 +528,72 @@ def finalize(kpis: list[Kpi], *, alpha: float, k_min: int) -> None:
         else:
             k.significant = k.p_adjusted is not None and k.p_adjusted < alpha
             k.verdict = _verdict(k)
+    confounded = apply_confounding(kpis, workload_change)
+    for k in kpis:
         k.text = describe(k, alpha, k_min)
+    return confounded
+
+
+def relevant_change(before: float, difference: float) -> bool:
+    """Whether a wait or processing median moved enough to be coloured: by at least
+    :data:`RELEVANCE` of the before value and at least :data:`RELEVANCE_MIN_DAYS`; for waits
+    under two days the absolute floor is half the before median (an on-site wait of 90
+    minutes that falls to 10 minutes is relevant)."""
+    floor = min(RELEVANCE_MIN_DAYS, 0.5 * abs(before))
+    return abs(difference) >= max(RELEVANCE * abs(before), floor)
 
 
 def _verdict(k: Kpi) -> str:
+    if k.kind == "duration" and k.significant:
+        # the tested figure (median or RMST difference) must also be relevant: at least
+        # RELEVANCE of its before value (durations move by a few per cent with the queue)
+        if k.extra.get("test") == "rmst" or k.difference is None:
+            d, ref = k.extra.get("rmst_difference"), k.extra.get("rmst_before")
+        else:
+            d, ref = k.difference, k.before
+        if d is None or ref is None or abs(d) < RELEVANCE * abs(ref):
+            return "no_change"
+        return "faster" if d < 0 else "slower"
     if not k.significant or k.difference is None:
-        if k.kind == "duration" and k.significant and k.extra.get("rmst_difference") is not None:
-            return "faster" if k.extra["rmst_difference"] < 0 else "slower"
         return "no_change"
     if k.kind in KINDS_DURATION:
-        if k.kind != "duration" and k.before:
-            if abs(k.difference) < max(RELEVANCE * abs(k.before), RELEVANCE_MIN_DAYS):
+        if k.kind != "duration" and k.before is not None:
+            if not relevant_change(k.before, k.difference):
                 return "no_change"
         return "faster" if k.difference < 0 else "slower"
     return "higher" if k.difference > 0 else "lower"
+
+
+def _drift_p() -> float:
+    from ist_analyse.comparison import blocks as B
+
+    return B.DRIFT_P
+
+
+def apply_confounding(kpis: list[Kpi], workload_change: float | None,
+                      threshold: float = WORKLOAD_RELEVANCE) -> list[str]:
+    """Turn faster/slower/higher/lower of durations, waits, processing times and rework into
+    ``confounded`` when the workload changed by at least ``threshold`` in the direction
+    that explains the difference (module docstring). Returns the names changed."""
+    if workload_change is None or abs(workload_change) < threshold:
+        return []
+    more = workload_change > 0
+    changed = []
+    for k in kpis:
+        if k.kind in KINDS_DURATION:
+            explained = k.verdict == ("slower" if more else "faster")
+            if k.kind != "duration" and k.extra.get("drift_p", 0.0) >= _drift_p():
+                explained = False  # a wait that does not follow the queue (module docstring)
+        elif k.kpi == "rework_rate" or k.kpi.startswith("rework:"):
+            explained = k.verdict == ("higher" if more else "lower")
+        else:
+            continue
+        if explained:
+            k.extra["verdict_unadjusted"] = k.verdict
+            k.verdict = "confounded"
+            k.extra["workload_change"] = workload_change
+            changed.append(k.kpi)
+    return changed
 
 
 def _num(x: float | None, digits: int = 1) -> str:
@@ -508,7 +665,13 @@ def describe(k: Kpi, alpha: float, k_min: int) -> str:
         ptxt += " (adjusted for multiple testing)"
     verdicts = {"faster": "faster", "slower": "slower", "higher": "higher", "lower": "lower",
                 "no_change": "no clear change"}
+    if k.verdict == "confounded":
+        w = k.extra.get("workload_change", 0.0)
+        return (f"{base}{ptxt}: not attributable to the change - the workload (new cases per "
+                f"week) changed by {100 * w:+.0f} % at the same time, which explains a "
+                f"difference in this direction.")
     text = f"{base}{ptxt}: {verdicts.get(k.verdict, k.verdict)}."
     if k.verdict == "no_change" and k.significant and k.kind in ("wait", "processing"):
-        text = text[:-1] + f" (the change is below {RELEVANCE:.0%} of the before value)."
+        text = text[:-1] + (f" (the change is below {RELEVANCE:.0%} of the before value or "
+                            "below a day).")
     return text

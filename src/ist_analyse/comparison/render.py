@@ -1,8 +1,10 @@
 """Terminal output of ``compare`` and ``compare --plan`` for people (``--json`` is for scripts).
 
 Like :mod:`ist_analyse.analysis.render`: rich tables on stdout, German number formats,
-suppressed figures as "·", text from the data escaped. Only KPIs with a verdict or a headline
-KPI are listed; transitions without enough data are counted, not listed.
+suppressed figures as "·", text from the data escaped. Words are English like the other
+commands (the report generator translates); ``confounded`` means the workload changed at the
+same time in the direction that explains the difference (:mod:`.kpis`). Only KPIs with a
+verdict or a headline KPI are listed; transitions without enough data are counted, not listed.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from ist_analyse.comparison.core import Comparison
 from ist_analyse.comparison.plan import Plan
 from ist_analyse.privacy.suppress import MARK
 
-_MARKS = {"faster": "[green]schneller[/green]", "slower": "[red]langsamer[/red]",
-          "higher": "höher", "lower": "niedriger", "no_change": "keine klare Änderung",
-          "not_enough_data": "zu wenig Daten"}
+_MARKS = {"faster": "[green]faster[/green]", "slower": "[red]slower[/red]",
+          "higher": "higher", "lower": "lower", "no_change": "no clear change",
+          "not_enough_data": "not enough data",
+          "confounded": "[yellow]confounded (workload)[/yellow]"}
 
 
 def _value(x: object, unit: str) -> str:

@@ -12,11 +12,17 @@ test (``scipy.stats.logrank``), never with a mean over closed cases.
   τ, i.e. the mean duration if every case were capped at τ days. It exists even when the median
   does not. τ defaults to 80 % of the shorter of the two groups' longest observed times, so both
   curves are observed up to τ;
-* **confidence intervals**: percentile bootstrap (``scipy.stats.bootstrap``, cases resampled
-  within each group) of the median difference and the RMST difference. Inside the bootstrap
-  the Kaplan–Meier curve of each resample is computed by one vectorised product over the sorted
-  times (ties resolved events-first, the Kaplan–Meier convention); the tests check it against
-  ``scipy.stats.ecdf``.
+* **confidence intervals and test**: when the week of each case's start is given
+  (``weeks_before``/``weeks_after``, as :func:`~ist_analyse.comparison.core.compare` does), a
+  circular block bootstrap over weeks of arrival (:mod:`.blocks`) gives the standard errors of
+  the median difference and the RMST difference; CI and p-value are the Wald pair from that
+  standard error, so they agree. The tested figure is the median difference when both medians
+  are reached (and in ≥ 95 % of resamples), otherwise the RMST difference (``test`` says
+  which). The log-rank p-value (which treats cases as independent and so is over-confident in
+  a queueing office) is kept as ``logrank_p`` for reference. Without weeks the former
+  case-level percentile bootstrap (``scipy.stats.bootstrap``) with the log-rank test is used.
+  Inside both bootstraps the Kaplan–Meier curve of each resample is one vectorised product
+  over the sorted times (ties events-first); the tests check it against ``scipy.stats.ecdf``.
 """
 
 from __future__ import annotations
@@ -120,6 +126,17 @@ class SurvivalComparison:
     curve_before: tuple[np.ndarray, np.ndarray]
     curve_after: tuple[np.ndarray, np.ndarray]
     median_ci_unstable: bool = False
+    #: the log-rank p-value (independent cases), for reference
+    logrank_p: float | None = None
+    #: the figure behind ``p_value``: "median" or "rmst" (block bootstrap) or "logrank"
+    test: str = "logrank"
+    block_weeks: int | None = None
+    median_se: float | None = None
+    rmst_se: float | None = None
+    #: the median difference's CI without the period component (these two cohorts)
+    median_ci_cohort: tuple[float | None, float | None] = (None, None)
+    #: bootstrap SD of the tested difference (without the period component)
+    se_bootstrap: float | None = None
 
     @property
     def median_difference(self) -> float | None:
@@ -154,12 +171,22 @@ def logrank_p(before: tuple[np.ndarray, np.ndarray],
 def compare_survival(before: tuple[np.ndarray, np.ndarray],
                      after: tuple[np.ndarray, np.ndarray], *, alpha: float = 0.05,
                      n_boot: int = 999, seed: int = 0, horizon: float | None = None,
-                     bootstrap: bool = True) -> SurvivalComparison:
-    """Kaplan–Meier medians, log-rank p, RMST at τ, bootstrap CIs of both differences."""
+                     bootstrap: bool = True, weeks_before: np.ndarray | None = None,
+                     weeks_after: np.ndarray | None = None,
+                     block_weeks: int | None = None,
+                     period_noise: float = 0.0) -> SurvivalComparison:
+    """Kaplan–Meier medians, RMST at τ, CIs of both differences and a p-value (module
+    docstring: block bootstrap when the weeks of arrival are given, else log-rank)."""
     (tb, eb), (ta, ea) = before, after
     tau = horizon_for(before, after, horizon)
     cb, ca = km_curve(tb, eb), km_curve(ta, ea)
     mb, ma = km_median(*cb), km_median(*ca)
+    if (bootstrap and weeks_before is not None and weeks_after is not None
+            and len(tb) >= 2 and len(ta) >= 2 and tau > 0):
+        return _block_survival(before, after, cb, ca, mb, ma, tau, alpha=alpha, n_boot=n_boot,
+                               seed=seed, weeks=(np.asarray(weeks_before),
+                                                 np.asarray(weeks_after)),
+                               block_weeks=block_weeks, period_noise=period_noise)
     med_ci: tuple[float | None, float | None] = (None, None)
     rmst_ci: tuple[float | None, float | None] = (None, None)
     unstable = False
@@ -187,9 +214,52 @@ def compare_survival(before: tuple[np.ndarray, np.ndarray],
     return SurvivalComparison(
         n_before=len(tb), n_after=len(ta), events_before=int(np.sum(eb)),
         events_after=int(np.sum(ea)), median_before=mb, median_after=ma, median_ci=med_ci,
-        p_value=logrank_p(before, after), horizon=tau, rmst_before=rmst(*cb, tau),
+        p_value=(lr := logrank_p(before, after)), horizon=tau, rmst_before=rmst(*cb, tau),
         rmst_after=rmst(*ca, tau), rmst_ci=rmst_ci, curve_before=cb, curve_after=ca,
-        median_ci_unstable=unstable)
+        median_ci_unstable=unstable, logrank_p=lr)
+
+
+def _block_survival(before: tuple[np.ndarray, np.ndarray], after: tuple[np.ndarray, np.ndarray],
+                    cb: tuple[np.ndarray, np.ndarray], ca: tuple[np.ndarray, np.ndarray],
+                    mb: float | None, ma: float | None, tau: float, *, alpha: float,
+                    n_boot: int, seed: int, weeks: tuple[np.ndarray, np.ndarray],
+                    block_weeks: int | None, period_noise: float) -> SurvivalComparison:
+    from ist_analyse.comparison import blocks as B
+
+    (tb, eb), (ta, ea) = before, after
+    if block_weeks is None:
+        block_weeks = B.block_length(list(weeks), [B.rank_scores(tb, eb),
+                                                   B.rank_scores(ta, ea)])
+    rng = np.random.default_rng(seed)
+    wb = B.block_weights(weeks[0], block_weeks, n_boot, rng)
+    wa = B.block_weights(weeks[1], block_weeks, n_boot, rng)
+    m1, r1 = B.km_weighted(tb, eb, wb, tau)
+    m2, r2 = B.km_weighted(ta, ea, wa, tau)
+    rb, ra = rmst(*cb, tau), rmst(*ca, tau)
+    df = B.n_blocks(weeks[0], block_weeks) + B.n_blocks(weeks[1], block_weeks) - 2
+    r_se, r_lo, r_hi, r_p = B.wald(ra - rb, r2 - r1, alpha, min_ok=0.0, df=df,
+                                   extra_sd=period_noise * rb)
+    med_diff = ma - mb if mb is not None and ma is not None else None
+    m_se, m_lo, m_hi, m_p = B.wald(med_diff, m2 - m1, alpha, df=df,
+                                   extra_sd=period_noise * (mb or 0.0))
+    _, c_lo, c_hi, _ = B.wald(med_diff, m2 - m1, alpha, df=df)
+    unstable = med_diff is not None and m_se is None
+    test, p = ("median", m_p) if m_p is not None else ("rmst", r_p)
+    if p is None:  # degenerate bootstrap (a handful of weeks): the log-rank test decides
+        test, p = "logrank", logrank_p(before, after)
+    return SurvivalComparison(
+        n_before=len(tb), n_after=len(ta), events_before=int(np.sum(eb)),
+        events_after=int(np.sum(ea)), median_before=mb, median_after=ma,
+        median_ci=(m_lo, m_hi), p_value=p, horizon=tau, rmst_before=rb, rmst_after=ra,
+        rmst_ci=(r_lo, r_hi), curve_before=cb, curve_after=ca, median_ci_unstable=unstable,
+        logrank_p=logrank_p(before, after), test=test, block_weeks=int(block_weeks),
+        median_se=m_se, rmst_se=r_se, median_ci_cohort=(c_lo, c_hi),
+        se_bootstrap=_sd(m2 - m1 if m_p is not None else r2 - r1))
+
+
+def _sd(x: np.ndarray) -> float | None:
+    ok = np.isfinite(x)
+    return float(np.std(x[ok], ddof=1)) if ok.sum() >= 2 else None
 
 
 def curve_points(times: np.ndarray, surv: np.ndarray, time: np.ndarray,

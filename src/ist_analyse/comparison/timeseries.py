@@ -2,7 +2,8 @@
 
 Per calendar week (Monday, Europe/Berlin): cases started (arrivals), cases closed
 (completions), work in progress at the week's end (cases started and not yet closed; early
-weeks are low because the export lacks cases that began before it) and the median duration of
+weeks are low because the export lacks cases that began before it: they carry ``ramp_up``,
+see :func:`mark_ramp_up`) and the median duration of
 the cases closed that week. Weeks are labelled ``before``, ``washout`` or ``after``.
 
 The segmented regression (interrupted time series) fits ``y = b0 + b1·t + b2·after +
@@ -88,6 +89,20 @@ def weekly_rows(groups: list[tuple[str, pl.DataFrame]], tz: str, *, k_min: int,
     return out
 
 
+#: series that are low by construction during the ramp-up of a log of new cases only
+RAMP_SERIES = ("completions", "wip", "median_duration_days")
+
+
+def mark_ramp_up(rows: list[dict[str, Any]], until: str | None) -> None:
+    """Flag the weeks before ``until`` (the date from which completions are counted, see
+    :mod:`.kpis`) with ``ramp_up``: a log that holds only cases started inside the export
+    window lacks the older cases still open at its start, so completions, work in progress
+    and the durations of closed cases are low there by construction. The segmented
+    regression leaves these weeks out of those series."""
+    for r in rows:
+        r["ramp_up"] = bool(until is not None and r["week"] < until)
+
+
 def segmented(rows: list[dict[str, Any]], *, alpha: float) -> dict[str, Any]:
     """Segmented regression of each weekly series (module docstring)."""
     import statsmodels.api as sm
@@ -104,7 +119,8 @@ def segmented(rows: list[dict[str, Any]], *, alpha: float) -> dict[str, Any]:
         return out
     t0 = t[after.astype(bool)][0]
     for name in SERIES:
-        y = np.array([np.nan if r[name] is None else r[name] for r in use], dtype=float)
+        y = np.array([np.nan if r[name] is None or (name in RAMP_SERIES and r.get("ramp_up"))
+                      else r[name] for r in use], dtype=float)
         ok = np.isfinite(y)
         if ok.sum() < 12 or after[ok].sum() < 4 or (1 - after[ok]).sum() < 4:
             out["series"][name] = None

@@ -1168,8 +1168,9 @@ class Office:
                 yield from self._order(case)
         p = self.p_at(env.now)
         ordered = env.now
-        t = self.cal.next_work(ordered + draw(rng, p.eat_production) * DAY)
-        limit = ordered + p.eat_production.high * DAY
+        factor = case.p.eat_production_factor  # 1.0 except in the "wait_30" scenario
+        t = self.cal.next_work(ordered + draw(rng, p.eat_production) * factor * DAY)
+        limit = ordered + p.eat_production.high * factor * DAY
         if t > limit:  # delivered on the last working day within the production time
             d = int(limit // DAY)
             while not self.cal.is_open(d) or d * DAY + self.cal.open_[d] > limit:
