@@ -612,7 +612,9 @@ def _comparison_section(texts: Texts, doc: dict[str, Any] | None,
             "difference": value_text(t, k.get("difference"), unit, signed=True),
             "ci": ci if not sup else "·", "p": t.p(k.get("p_adjusted")) if not sup else "·",
             "verdict": t(f"verdict.{k.get('verdict') or 'not_enough_data'}"),
-            "significant": bool(k.get("significant")),
+            # highlighted: a verdict about the change (a "confounded" difference is
+            # significant too, but is explained by the workload, not by the change)
+            "significant": k.get("verdict") in ("faster", "slower", "higher", "lower"),
             "n": f"{t.int(k.get('n_before'))} / {t.int(k.get('n_after'))}"})
         if k.get("kpi") == "case_duration" and k.get("rmst_before") is not None:
             horizon = t.num(k.get("horizon_days"), 0)
