@@ -93,3 +93,13 @@ def test_xlsx_stores_formulas_as_text():
     assert cell.data_type == "s"
     assert cell.value == '\'=HYPERLINK("x")'
     assert wb.active["B2"].value == 2
+def test_short_waits_are_shown_in_hours_or_minutes_not_as_zero_days():
+    from ist_analyse.reporting.i18n import readable_unit, scaled
+
+    minutes = {"unit": "days", "before": 3 / 1440, "after": 1 / 1440}
+    assert readable_unit(minutes) == ("minutes", 1440.0)
+    assert scaled(minutes["before"], 1440.0) == pytest.approx(3.0)
+    assert readable_unit({"unit": "days", "before": 0.5, "after": 0.2})[0] == "hours"
+    assert readable_unit({"unit": "days", "before": 28.2, "after": 0.5}) == ("days", 1.0)
+    assert readable_unit({"unit": "share", "before": 0.4, "after": 0.3}) == ("share", 1.0)
+    assert readable_unit({"unit": "days", "before": None, "after": None}) == ("days", 1.0)

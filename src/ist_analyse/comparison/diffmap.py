@@ -30,6 +30,9 @@ from ist_analyse.privacy.suppress import MARK
 COLOURS = {"faster": "#1a9850", "slower": "#d73027", "new": "#4575b4", "gone": "#969696",
            "unchanged": "#cccccc", "insufficient": "#bdbdbd", "confounded": "#e08214"}
 STYLES = {"new": "dashed", "gone": "dotted", "insufficient": "dashed", "confounded": "dashed"}
+#: at most this many edges are drawn: every changed one, then the most used unchanged ones
+MAX_DRAWN = 40
+_CHANGED = ("faster", "slower", "confounded", "new", "gone")
 
 
 def difference_map(rows: list[K.Kpi], seen: dict[tuple[str, str], list[int]], *, k_min: int,
@@ -67,29 +70,45 @@ def _median(x: float | None) -> str:
     return MARK if x is None else D.de_duration(x)
 
 
+def drawn_edges(edges: list[dict[str, Any]], limit: int = MAX_DRAWN) -> list[dict[str, Any]]:
+    """The edges worth drawing: every changed one (faster, slower, confounded, new, gone),
+    then the most used unchanged or undecided ones as context, ``limit`` in all (more than
+    that make a map nobody can read; the JSON document keeps every edge)."""
+    changed = [e for e in edges if e["status"] in _CHANGED]
+    rest = sorted((e for e in edges if e["status"] not in _CHANGED),
+                  key=lambda e: -max(e.get("before_cases") or 0, e.get("after_cases") or 0))
+    return changed + rest[:max(0, limit - len(changed))]
+
+
 def dot_source(dmap: dict[str, Any]) -> str:
-    """Graphviz source of the difference map (all data text escaped by :mod:`.dot`)."""
+    """Graphviz source of the difference map (all data text escaped by :mod:`.dot`).
+
+    Only changed edges carry a label (median before → after, or "neu"/"entfallen"); the
+    unchanged ones are thin grey context lines."""
+    edges = drawn_edges(dmap["edges"])
     legend = ("Kanten: Median-Wartezeit vorher → nachher. Grün = schneller, rot = langsamer "
               "(signifikant nach Benjamini–Hochberg, ≥ 10 % und ≥ 1 Tag), orange gestrichelt = "
               "durch geänderte Arbeitslast erklärbar, blau gestrichelt = neu, grau "
               "gepunktet = entfallen, hellgrau = keine klare Änderung, grau gestrichelt = zu "
-              "wenig Daten.")
+              f"wenig Daten. Gezeigt: {len(edges)} von {len(dmap['edges'])} Übergängen (alle "
+              "geänderten, dazu die häufigsten übrigen).")
     g = D.new_graph(dmap.get("title") or "Vorher/Nachher", D.html_text(legend, 110))
-    names = sorted({e["from"] for e in dmap["edges"]} | {e["to"] for e in dmap["edges"]})
+    names = sorted({e["from"] for e in edges} | {e["to"] for e in edges})
     ids = {n: f"n{i}" for i, n in enumerate(names)}
     for n in names:
         g.node(ids[n], label=f"<{D.html_text(n)}>", shape="box", style="rounded,filled",
                fillcolor="#eff3ff", margin="0.15,0.06")
-    for e in dmap["edges"]:
+    for e in edges:
         status = e["status"]
         if status in ("new", "gone"):
             label = "neu" if status == "new" else "entfallen"
-        elif status == "insufficient":
-            label = "zu wenig Daten"
-        else:
+        elif status in _CHANGED:
             label = f"{_median(e['before_median'])} → {_median(e['after_median'])}"
+        else:
+            label = ""
         width = "2.5" if status in ("faster", "slower") else "1.2"
-        g.edge(ids[e["from"]], ids[e["to"]], label=f"<{D.html_text(label, 40)}>",
+        g.edge(ids[e["from"]], ids[e["to"]],
+               label=f"<{D.html_text(label, 40)}>" if label else "",
                color=COLOURS[status], fontcolor="#333333", penwidth=width,
                style=STYLES.get(status, "solid"))
     return g.source

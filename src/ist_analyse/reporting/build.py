@@ -39,6 +39,8 @@ from ist_analyse.reporting.i18n import (
     check_lang,
     kpi_label,
     mapping_get,
+    readable_unit,
+    scaled,
     unit_label,
     value_text,
 )
@@ -599,7 +601,9 @@ def _comparison_section(texts: Texts, doc: dict[str, Any] | None,
     shown_kpis = headline_kpis(all_kpis)
     kpi_rows = []
     for k in shown_kpis:
-        unit = k.get("unit")
+        unit, f = readable_unit(k)
+        k = {**k, **{key: scaled(k.get(key), f) for key in
+                     ("before", "after", "difference", "ci_low", "ci_high")}, "unit": unit}
         sup = bool(k.get("suppressed"))
         ci = (f"{value_text(t, k.get('ci_low'), unit, signed=True)} … "
               f"{value_text(t, k.get('ci_high'), unit, signed=True)}"

@@ -222,6 +222,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "kpi.completions_per_week": "Abschlüsse pro Woche",
         "kpi.rmst": "mittlere Verfahrensdauer bis {h} Tage (RMST)",
         "unit.days": "Tage",
+        "unit.hours": "Stunden",
+        "unit.minutes": "Minuten",
         "unit.share": "",
         "unit.per_week": "pro Woche",
         "meth.title": "Methoden",
@@ -444,6 +446,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "kpi.completions_per_week": "Completions per week",
         "kpi.rmst": "mean case duration up to {h} days (RMST)",
         "unit.days": "days",
+        "unit.hours": "hours",
+        "unit.minutes": "minutes",
         "unit.share": "",
         "unit.per_week": "per week",
         "meth.title": "Methods",
@@ -627,7 +631,24 @@ def kpi_label(texts: Texts, name: str) -> str:
 
 
 def unit_label(texts: Texts, unit: str | None) -> str:
-    return texts(f"unit.{unit}") if unit in ("days", "share", "per_week") else (unit or "")
+    return (texts(f"unit.{unit}") if unit in ("days", "hours", "minutes", "share", "per_week")
+            else (unit or ""))
+
+
+def readable_unit(k: Mapping[str, Any]) -> tuple[str | None, float]:
+    """The unit a KPI row is shown in, and the factor from its own unit: a wait of minutes
+    reads "3,0 Minuten", not "0,0 Tage"."""
+    unit = k.get("unit")
+    if unit != "days":
+        return unit, 1.0
+    values = [abs(float(v)) for v in (k.get("before"), k.get("after")) if not _missing(v)]
+    if not values or max(values) >= 1:
+        return unit, 1.0
+    return ("hours", 24.0) if max(values) >= 1 / 24 else ("minutes", 1440.0)
+
+
+def scaled(value: Any, factor: float) -> Any:
+    return value if _missing(value) or factor == 1.0 else float(value) * factor
 
 
 def value_text(texts: Texts, value: Any, unit: str | None, signed: bool = False) -> str:
