@@ -33,8 +33,7 @@ from ist_analyse.analysis.calendar import DEFAULT_LAND, check_land, office_days,
 from ist_analyse.analysis.performance import rank, records, transition_stats
 from ist_analyse.analysis.progress import steps
 from ist_analyse.config import DEFAULT_TIMEZONE, ImportOptions
-from ist_analyse.errors import ConfigError, OutputError
-from ist_analyse.files import check_output
+from ist_analyse.errors import ConfigError
 from ist_analyse.inspection import LogLike
 from ist_analyse.privacy.suppress import FLAG, K_MIN_DEFAULT, MARK, check_k_min, suppress_rows
 
@@ -161,12 +160,7 @@ def discover_process_map(log: LogLike, output: str | Path | None = None,
     if isinstance(top_variants, bool) or top_variants < 0:
         raise ConfigError(f"the number of variants must be >= 0, got {top_variants!r}")
     land = check_land(land)
-    inputs = [log] if isinstance(log, str | Path) and not str(log).startswith("postgres") else []
-    if output is not None:
-        if Path(output).suffix.lower().lstrip(".") not in D.FORMATS:
-            raise OutputError(f"cannot draw a map as '{Path(output).suffix or output}'",
-                              file=output, hint="name the output .svg, .png or .pdf")
-        check_output(Path(output), inputs)
+    inputs = D.check_drawing(output, log)
     if options is not None:
         options = options.with_mapping_file()
     tz = timezone or (options.timezone if options else DEFAULT_TIMEZONE)

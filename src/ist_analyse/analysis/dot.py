@@ -110,6 +110,18 @@ def new_graph(title: str | None = None, legend: str | None = None) -> Any:
     return g
 
 
+def check_drawing(output: str | Path | None, log: Any, what: str = "a map") -> list[Any]:
+    """Refuse an output that cannot be a drawing (suffix) or would overwrite the input log,
+    before any work is done; returns the input files to pass on to :func:`render`."""
+    inputs = [log] if isinstance(log, str | Path) and not str(log).startswith("postgres") else []
+    if output is not None:
+        if Path(output).suffix.lower().lstrip(".") not in FORMATS:
+            raise OutputError(f"cannot draw {what} as '{Path(output).suffix or output}'",
+                              file=output, hint="name the output .svg, .png or .pdf")
+        check_output(Path(output), inputs)
+    return inputs
+
+
 def render(source: str, output: str | Path, inputs: Sequence[str | Path] = ()) -> Path:
     """Lay out DOT ``source`` with Graphviz and write ``output`` (.svg/.png/.pdf) atomically."""
     import graphviz

@@ -33,8 +33,7 @@ from ist_analyse.analysis import dot as D
 from ist_analyse.analysis.conformance import Conformance, SollModel, check_conformance, read_model
 from ist_analyse.analysis.rules import RuleResults, check_rules
 from ist_analyse.config import ImportOptions, parse_day
-from ist_analyse.errors import ConfigError, OutputError
-from ist_analyse.files import check_output
+from ist_analyse.errors import ConfigError
 from ist_analyse.inspection import LogLike, as_import_result
 from ist_analyse.io.pipeline import ImportResult
 from ist_analyse.privacy.suppress import K_MIN_DEFAULT, MARK, check_k_min
@@ -138,12 +137,7 @@ def check_soll_ist(log: LogLike, options: ImportOptions | None = None, *,
                           hint="--model soll.bpmn and/or --rules rules.toml")
     if output is not None and model is None and reference is None:
         raise ConfigError("a picture of deviations needs a Soll model (--model or --reference)")
-    inputs = [log] if isinstance(log, str | Path) and not str(log).startswith("postgres") else []
-    if output is not None:
-        if Path(output).suffix.lower().lstrip(".") not in D.FORMATS:
-            raise OutputError(f"cannot draw the model as '{Path(output).suffix or output}'",
-                              file=output, hint="name the output .svg, .png or .pdf")
-        check_output(Path(output), inputs)
+    inputs = D.check_drawing(output, log, "the model")
     if options is not None:
         options = options.with_mapping_file()
     soll = model if isinstance(model, SollModel) or model is None else read_model(model)
