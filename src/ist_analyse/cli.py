@@ -260,6 +260,8 @@ def discover_cmd(
     variants: Annotated[int, typer.Option("--variants", help="How many variants to list.")] = 10,
     title: Annotated[str | None, typer.Option(
         "--title", help="Title printed on the map (default: the log's file name).")] = None,
+    lang: Annotated[str, typer.Option(
+        "--lang", help="Language of the map's legend and numbers: de or en.")] = "de",
     working_days: WorkingDaysOpt = False,
     land: LandOpt = "HE",
     k_min: KMinOpt = 5,
@@ -271,7 +273,7 @@ def discover_cmd(
 
     result = discover_process_map(log, output, opts, kind=kind, coverage=coverage, noise=noise,
                                   miner=miner, top_variants=variants, title=title,
-                                  max_edges=max_edges,
+                                  max_edges=max_edges, lang=lang,
                                   working_days=working_days, land=land, k_min=k_min)
     _emit(result, as_json, render_process_map)
 

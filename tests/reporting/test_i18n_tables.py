@@ -103,3 +103,26 @@ def test_short_waits_are_shown_in_hours_or_minutes_not_as_zero_days():
     assert readable_unit({"unit": "days", "before": 28.2, "after": 0.5}) == ("days", 1.0)
     assert readable_unit({"unit": "share", "before": 0.4, "after": 0.3}) == ("share", 1.0)
     assert readable_unit({"unit": "days", "before": None, "after": None}) == ("days", 1.0)
+
+
+def test_pictures_speak_the_reports_language(tmp_path):
+    """The process map and the difference map of an English report carry English legends
+    and English numbers; the German ones German."""
+    import html
+
+    import ist_analyse as ia
+    from ist_analyse.comparison.diffmap import dot_source
+    from tests.conftest import SAMPLE_LOGS
+
+    res = ia.read_log(SAMPLE_LOGS / "abh_checklist_2024.parquet")
+    en = ia.discover_process_map(res, None, lang="en", progress=False).dot
+    de = ia.discover_process_map(res, None, progress=False).dot
+    assert "Times in calendar days" in html.unescape(en) and "End" in en
+    assert "Zeiten in Kalendertagen" in html.unescape(de) and "Ende" in de
+    assert " days<BR/>" in en and " Tage<BR/>" in de
+    dmap = {"edges": [{"from": "A", "to": "B", "status": "faster", "before_median": 12.5,
+                       "after_median": 2.25, "before_cases": 40, "after_cases": 40}]}
+    assert "12.5 days → 2.2 days" in html.unescape(dot_source(dmap, "en"))
+    assert "12,5 Tage → 2,2 Tage" in html.unescape(dot_source(dmap, "de"))
+    with pytest.raises(ia.IstAnalyseError):
+        ia.discover_process_map(res, None, lang="fr", progress=False)

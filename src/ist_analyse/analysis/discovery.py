@@ -106,7 +106,7 @@ def discover_process_map(log: LogLike, output: str | Path | None = None,
                          top_variants: int = 10, working_days: bool = False,
                          land: str = DEFAULT_LAND, k_min: int = K_MIN_DEFAULT,
                          timezone: str | None = None, title: str | None = None,
-                         max_edges: int | None = None,
+                         max_edges: int | None = None, lang: str = "de",
                          progress: bool | None = None) -> ProcessMap:
     """Discover a process map (or BPMN model, or Petri net) and the main variants of a log.
 
@@ -129,6 +129,7 @@ def discover_process_map(log: LogLike, output: str | Path | None = None,
         k_min: figures about fewer cases are shown as "·" (1 switches that off).
         timezone: local time zone for office days (default: the options' or Europe/Berlin).
         title: a title printed on the map (default: the log's name).
+        lang: language of the drawing's legend and numbers, ``de`` (default) or ``en``.
         max_edges: show at most this many transitions (DFG): the coverage is lowered until
             they fit, and ``coverage_achieved`` says what the map then holds. For a map that
             must stay readable on a page.
@@ -160,6 +161,7 @@ def discover_process_map(log: LogLike, output: str | Path | None = None,
     if isinstance(top_variants, bool) or top_variants < 0:
         raise ConfigError(f"the number of variants must be >= 0, got {top_variants!r}")
     land = check_land(land)
+    w = D.words(lang)
     inputs = D.check_drawing(output, log)
     if options is not None:
         options = options.with_mapping_file()
@@ -179,8 +181,7 @@ def discover_process_map(log: LogLike, output: str | Path | None = None,
         var_table, var_counts = _variants(inst, k_min, top_variants)
         notes = inst.notes()
         office = working_days
-        legend_unit = (f"Zeiten in Arbeitstagen (AT: Mo–Fr ohne Feiertage {land})"
-                       if office else "Zeiten in Kalendertagen")
+        legend_unit = w["office"].format(land=land) if office else w["calendar"]
         name = title if title is not None else Path(inst.source).name
         if kind == "dfg":
             model_class = "directly-follows graph"
@@ -188,15 +189,17 @@ def discover_process_map(log: LogLike, output: str | Path | None = None,
                          f"coverage {coverage:g} (complete paths of "
                          f"{achieved:.1%} of cases shown)")
             advance("drawing")
-            shown_line = (f"Gezeigt: {int(edges['shown'].sum())} von {len(edges)} Übergängen, "
-                          f"sie enthalten die vollständigen Wege von "
-                          f"{D.de_num(100 * achieved)} % der {D.de_int(inst.cases)} Fälle.")
-            source = _dfg_dot(nodes, edges, name, legend_unit, office, k_min, shown_line)
+            shown_line = w["shown"].format(
+                shown=D.fmt_int(int(edges["shown"].sum()), lang),
+                total=D.fmt_int(len(edges), lang),
+                pct=D.de_num(100 * achieved) if lang == "de" else f"{100 * achieved:.1f}",
+                cases=D.fmt_int(inst.cases, lang))
+            source = _dfg_dot(nodes, edges, name, legend_unit, office, k_min, shown_line, lang)
         else:
             advance("inductive miner (pm4py)")
             tree, algorithm = _mine(inst, var_counts, noise, miner)
             advance("drawing")
-            source, model_class = _model_dot(tree, kind, nodes, name, algorithm, k_min)
+            source, model_class = _model_dot(tree, kind, nodes, name, algorithm, k_min, lang)
         written = None
         if output is not None:
             D.render(source, output, inputs)
@@ -290,26 +293,26 @@ def _apply_coverage(inst: I.Instances, edges: pd.DataFrame, coverage: float,
 
 
 def _dfg_dot(nodes: pd.DataFrame, edges: pd.DataFrame, title: str, legend_unit: str,
-             office: bool, k_min: int, shown_line: str = "") -> str:
+             office: bool, k_min: int, shown_line: str = "", lang: str = "de") -> str:
+    w = D.words(lang)
     shown = edges[edges["shown"]]
     names = set(shown["from"].dropna()) | set(shown["to"].dropna())
     ids = {name: f"n{i}" for i, name in enumerate(nodes["activity"]) if name in names}
     n_max = float(nodes["instances"].max()) if nodes["instances"].notna().any() else 0.0
     legend = ((f"{D.html_text(shown_line, 200)}<BR/>" if shown_line else "")
-              + "Kanten: Häufigkeit (Breite), Median-Wartezeit (Farbe: blau kurz … rot lang), "
-              f"P90 = 90 % der Fälle warten kürzer. {legend_unit}.<BR/>"
-              f"{MARK} = weniger als {k_min} Fälle, Zahl unterdrückt.")
+              + f"{D.html_text(w['edges'], 200)} {D.html_text(legend_unit, 100)}.<BR/>"
+              + D.html_text(w["suppressed"].format(mark=MARK, k=k_min), 200))
     g = D.new_graph(title, legend)
-    g.node("start", label="Start", shape="circle", style="filled", fillcolor="#d9f0d3",
+    g.node("start", label=w["start"], shape="circle", style="filled", fillcolor="#d9f0d3",
            width="0.6", fixedsize="true")
-    g.node("end", label="Ende", shape="doublecircle", style="filled", fillcolor="#f0d9d9",
+    g.node("end", label=w["end"], shape="doublecircle", style="filled", fillcolor="#f0d9d9",
            width="0.6", fixedsize="true")
     for _, row in nodes.iterrows():
         if row["activity"] not in ids:
             continue
         fill, font = D.node_fill(row["instances"], n_max)
         label = (f'<{D.html_text(row["activity"])}<BR/>'
-                 f'<FONT POINT-SIZE="9">{D.de_int(row["instances"])}×</FONT>>')
+                 f'<FONT POINT-SIZE="9">{D.fmt_int(row["instances"], lang)}×</FONT>>')
         g.node(ids[row["activity"]], label=label, shape="box", style="rounded,filled",
                fillcolor=fill, fontcolor=font, margin="0.15,0.06")
     inner = shown[shown["from"].notna() & shown["to"].notna()]
@@ -322,15 +325,15 @@ def _dfg_dot(nodes: pd.DataFrame, edges: pd.DataFrame, title: str, legend_unit: 
         hidden = bool(e[FLAG])
         width = 1.0 if hidden else 0.8 + 5.0 * math.sqrt(float(e["occurrences"]) / occ_max)
         if tail == "start" or head == "end":
-            label = f"<{D.de_int(e['cases'])}>"
+            label = f"<{D.fmt_int(e['cases'], lang)}>"
             colour = "#8c8c8c"
         elif hidden:
             label = f"<{MARK}>"
             colour = D.SUPPRESSED_COLOUR
         else:
-            label = (f"<{D.de_int(e['occurrences'])}×<BR/>"
-                     f"Median {D.de_duration(e['median_wait_days'], office)}<BR/>"
-                     f"P90 {D.de_duration(e['p90_wait_days'], office)}>")
+            label = (f"<{D.fmt_int(e['occurrences'], lang)}×<BR/>"
+                     f"Median {D.fmt_duration(e['median_wait_days'], office, lang)}<BR/>"
+                     f"P90 {D.fmt_duration(e['p90_wait_days'], office, lang)}>")
             colour = D.wait_colour(float(e["median_wait_days"]), bounds)
         g.edge(tail, head, label=label, penwidth=f"{width:.2f}", color=colour,
                fontcolor="#333333", style="dashed" if hidden else "solid")
@@ -435,18 +438,19 @@ def _mine(inst: I.Instances, variants: Counter[tuple[str, ...]], noise: float,
 
 
 def _model_dot(tree: Any, kind: str, nodes: pd.DataFrame, title: str, algorithm: str,
-               k_min: int) -> tuple[str, str]:
+               k_min: int, lang: str = "de") -> tuple[str, str]:
     from ist_analyse._pm4py import pm4py
 
     counts = {r["activity"]: r["instances"] for _, r in nodes.iterrows()}
+    w = D.words(lang)
     legend = (f"{D.html_text(algorithm, 110)}<BR/>"
-              f"{MARK} = weniger als {k_min} Fälle, Zahl unterdrückt.")
+              + D.html_text(w["suppressed"].format(mark=MARK, k=k_min), 200))
     g = D.new_graph(title, legend)
 
     def task_label(name: str) -> str:
         n = counts.get(name)
         return (f'<{D.html_text(name)}<BR/>'
-                f'<FONT POINT-SIZE="9">{D.de_int(n)}×</FONT>>')
+                f'<FONT POINT-SIZE="9">{D.fmt_int(n, lang)}×</FONT>>')
 
     with contextlib.redirect_stdout(sys.stderr):
         pm = pm4py()
@@ -458,10 +462,10 @@ def _model_dot(tree: Any, kind: str, nodes: pd.DataFrame, title: str, algorithm:
                 ids[node] = f"n{i}"
                 if isinstance(node, bpmn.StartEvent):
                     g.node(ids[node], label="", shape="circle", width="0.35",
-                           style="filled", fillcolor="#d9f0d3", xlabel="Start")
+                           style="filled", fillcolor="#d9f0d3", xlabel=w["start"])
                 elif isinstance(node, bpmn.EndEvent):
                     g.node(ids[node], label="", shape="circle", width="0.35", penwidth="3",
-                           style="filled", fillcolor="#f0d9d9", xlabel="Ende")
+                           style="filled", fillcolor="#f0d9d9", xlabel=w["end"])
                 elif isinstance(node, bpmn.Task):
                     g.node(ids[node], label=task_label(node.get_name()), shape="box",
                            style="rounded,filled", fillcolor="#eff3ff", margin="0.15,0.06")

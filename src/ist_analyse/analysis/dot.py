@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from ist_analyse.errors import OutputError
+from ist_analyse.errors import ConfigError, OutputError
 from ist_analyse.files import check_output, write_atomic
 from ist_analyse.privacy.suppress import MARK
 
@@ -73,6 +73,59 @@ def de_duration(days: float | None, office: bool = False) -> str:
     if hours >= 1:
         return f"{de_num(hours)} Std."
     return f"{de_num(hours * 60, 0)} Min."
+
+
+def en_duration(days: float | None, office: bool = False) -> str:
+    """A duration in days as English text: ``3.2 days``, ``5.5 h``, ``12 min``."""
+    if days is None or pd.isna(days):
+        return MARK
+    if days >= 1:
+        unit = "office days" if office else ("day" if round(days, 1) == 1 else "days")
+        return f"{days:,.1f} {unit}"
+    hours = days * 24
+    if hours >= 1:
+        return f"{hours:,.1f} h"
+    return f"{hours * 60:,.0f} min"
+
+
+def fmt_int(n: float | int | None, lang: str = "de") -> str:
+    """A count the way ``lang`` writes it (``1.234`` / ``1,234``); suppressed: ``·``."""
+    if lang == "de" or n is None or pd.isna(n):
+        return de_int(n)
+    return f"{int(n):,}"
+
+
+def fmt_duration(days: float | None, office: bool = False, lang: str = "de") -> str:
+    return de_duration(days, office) if lang == "de" else en_duration(days, office)
+
+
+#: the words of the drawings, German (default) and English
+WORDS = {
+    "de": {"start": "Start", "end": "Ende",
+           "edges": "Kanten: Häufigkeit (Breite), Median-Wartezeit (Farbe: blau kurz … rot "
+                    "lang), P90 = 90 % der Fälle warten kürzer.",
+           "suppressed": "{mark} = weniger als {k} Fälle, Zahl unterdrückt.",
+           "calendar": "Zeiten in Kalendertagen",
+           "office": "Zeiten in Arbeitstagen (AT: Mo–Fr ohne Feiertage {land})",
+           "shown": "Gezeigt: {shown} von {total} Übergängen, sie enthalten die vollständigen "
+                    "Wege von {pct} % der {cases} Fälle."},
+    "en": {"start": "Start", "end": "End",
+           "edges": "Arrows: frequency (width), median wait (colour: blue short … red long), "
+                    "P90 = 90 % of the cases wait less.",
+           "suppressed": "{mark} = fewer than {k} cases, figure suppressed.",
+           "calendar": "Times in calendar days",
+           "office": "Times in office days (Mon–Fri without public holidays of {land})",
+           "shown": "Shown: {shown} of {total} transitions; they hold the complete paths of "
+                    "{pct} % of the {cases} cases."},
+}
+LANGS = tuple(WORDS)
+
+
+def words(lang: str) -> dict[str, str]:
+    """The drawing words of ``lang`` (``de`` or ``en``)."""
+    if lang not in WORDS:
+        raise ConfigError(f"unknown language {lang!r}", hint="use de or en")
+    return WORDS[lang]
 
 
 def wait_colour(value: float | None, bounds: Sequence[float]) -> str:

@@ -66,8 +66,27 @@ def difference_map(rows: list[K.Kpi], seen: dict[tuple[str, str], list[int]], *,
     return {"edges": edges, "file": None, "title": title}
 
 
-def _median(x: float | None) -> str:
-    return MARK if x is None else D.de_duration(x)
+def _median(x: float | None, lang: str = "de") -> str:
+    return MARK if x is None else D.fmt_duration(x, lang=lang)
+
+
+#: the words of the difference map, German (default) and English
+WORDS = {
+    "de": {"legend": "Kanten: Median-Wartezeit vorher → nachher. Grün = schneller, rot = "
+                     "langsamer (signifikant nach Benjamini–Hochberg, ≥ 10 % und ≥ 1 Tag), "
+                     "orange gestrichelt = durch geänderte Arbeitslast erklärbar, blau "
+                     "gestrichelt = neu, grau gepunktet = entfallen, hellgrau = keine klare "
+                     "Änderung, grau gestrichelt = zu wenig Daten. Gezeigt: {shown} von {total} "
+                     "Übergängen (alle geänderten, dazu die häufigsten übrigen).",
+           "title": "Vorher/Nachher", "new": "neu", "gone": "entfallen"},
+    "en": {"legend": "Arrows: median wait before → after. Green = faster, red = slower "
+                     "(significant after Benjamini–Hochberg, ≥ 10 % and ≥ 1 day), orange dashed "
+                     "= explained by a workload change, blue dashed = new, grey dotted = gone, "
+                     "light grey = no clear change, grey dashed = not enough data. Shown: "
+                     "{shown} of {total} transitions (every changed one, then the most used "
+                     "others).",
+           "title": "Before/after", "new": "new", "gone": "gone"},
+}
 
 
 def drawn_edges(edges: list[dict[str, Any]], limit: int = MAX_DRAWN) -> list[dict[str, Any]]:
@@ -80,19 +99,17 @@ def drawn_edges(edges: list[dict[str, Any]], limit: int = MAX_DRAWN) -> list[dic
     return changed + rest[:max(0, limit - len(changed))]
 
 
-def dot_source(dmap: dict[str, Any]) -> str:
-    """Graphviz source of the difference map (all data text escaped by :mod:`.dot`).
+def dot_source(dmap: dict[str, Any], lang: str = "de") -> str:
+    """Graphviz source of the difference map (all data text escaped by :mod:`.dot`), with
+    the legend and numbers in ``lang`` (``de`` or ``en``).
 
     Only changed edges carry a label (median before → after, or "neu"/"entfallen"); the
     unchanged ones are thin grey context lines."""
+    D.words(lang)  # refuses an unknown language
+    w = WORDS[lang]
     edges = drawn_edges(dmap["edges"])
-    legend = ("Kanten: Median-Wartezeit vorher → nachher. Grün = schneller, rot = langsamer "
-              "(signifikant nach Benjamini–Hochberg, ≥ 10 % und ≥ 1 Tag), orange gestrichelt = "
-              "durch geänderte Arbeitslast erklärbar, blau gestrichelt = neu, grau "
-              "gepunktet = entfallen, hellgrau = keine klare Änderung, grau gestrichelt = zu "
-              f"wenig Daten. Gezeigt: {len(edges)} von {len(dmap['edges'])} Übergängen (alle "
-              "geänderten, dazu die häufigsten übrigen).")
-    g = D.new_graph(dmap.get("title") or "Vorher/Nachher", D.html_text(legend, 110))
+    legend = w["legend"].format(shown=len(edges), total=len(dmap["edges"]))
+    g = D.new_graph(dmap.get("title") or w["title"], D.html_text(legend, 110))
     names = sorted({e["from"] for e in edges} | {e["to"] for e in edges})
     ids = {n: f"n{i}" for i, n in enumerate(names)}
     for n in names:
@@ -101,9 +118,10 @@ def dot_source(dmap: dict[str, Any]) -> str:
     for e in edges:
         status = e["status"]
         if status in ("new", "gone"):
-            label = "neu" if status == "new" else "entfallen"
+            label = w[status]
         elif status in _CHANGED:
-            label = f"{_median(e['before_median'])} → {_median(e['after_median'])}"
+            label = (f"{_median(e['before_median'], lang)} → "
+                     f"{_median(e['after_median'], lang)}")
         else:
             label = ""
         width = "2.5" if status in ("faster", "slower") else "1.2"
@@ -115,6 +133,6 @@ def dot_source(dmap: dict[str, Any]) -> str:
 
 
 def write_map(dmap: dict[str, Any], output: str | Path,
-              inputs: Sequence[str | Path] = ()) -> Path:
+              inputs: Sequence[str | Path] = (), lang: str = "de") -> Path:
     """Draw the difference map to ``output`` (.svg/.png/.pdf) atomically."""
-    return D.render(dot_source(dmap), output, inputs)
+    return D.render(dot_source(dmap, lang), output, inputs)

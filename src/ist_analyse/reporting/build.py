@@ -169,10 +169,12 @@ def build_reports(log: LogLike, outputs: dict[str, tuple[str | Path, bool]],
         advance("process map")
         from ist_analyse.analysis.discovery import discover_process_map
 
-        pmap = discover_process_map(res, None, options, kind="dfg", max_edges=MAP_MAX_EDGES,
-                                    working_days=working_days,
-                                    land=land, k_min=k_min, title=title or _source_name(res),
-                                    progress=False)
+        maps: dict[str, Any] = {}  # the process map per report language (its legend, numbers)
+        for lang in dict.fromkeys(texts.lang for texts, _, _ in targets):
+            maps[lang] = discover_process_map(
+                res, None, options, kind="dfg", max_edges=MAP_MAX_EDGES,
+                working_days=working_days, land=land, k_min=k_min,
+                title=title or _source_name(res), lang=lang, progress=False)
         advance("bottlenecks")
         from ist_analyse.analysis.performance import bottlenecks
 
@@ -194,9 +196,10 @@ def build_reports(log: LogLike, outputs: dict[str, tuple[str | Path, bool]],
         if change_date is not None:
             advance("before/after comparison")
             cmp_doc = _run_compare(res, options, change_date, rules, k_min, land)
-        map_svg = _map_svg(pmap)
         for texts, output, pdf_path in targets:
             advance(f"charts ({texts.lang})")
+            pmap = maps[texts.lang]
+            map_svg = _map_svg(pmap)
             ctx: dict[str, Any] = {}
             ctx["summary"] = _summary(texts, ins, res, bott, rule_res, conf, cmp_doc,
                                       change_date, closed, k_min)
@@ -650,8 +653,16 @@ def _comparison_section(texts: Texts, doc: dict[str, Any] | None,
                     if len(weekly) else None)
     km = C.survival_curves(doc.get("survival") or {}, t)
     diff = doc.get("difference_map") or {}
-    diffmap = (C.svg_file(diff["svg"], t("cmp.diffmap_alt"), t("cmp.diffmap"))
-               if isinstance(diff.get("svg"), bytes) else None)
+    svg = diff.get("svg")
+    if isinstance(svg, bytes) and t.lang != "de" and diff.get("edges") is not None:
+        # compare() drew the map in German; the same edges in the report's language
+        import graphviz
+
+        from ist_analyse.comparison.diffmap import dot_source
+
+        svg = graphviz.Source(dot_source(diff, t.lang), engine="dot").pipe(format="svg")
+    diffmap = (C.svg_file(svg, t("cmp.diffmap_alt"), t("cmp.diffmap"))
+               if isinstance(svg, bytes) else None)
     checks = doc.get("checks") or {}
     check_lines = []
     for c in checks.get("placebo") or []:

@@ -324,7 +324,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "data.share": "Share",
         "map.caption": "Process map: {shown} of {total} transitions, which contain the complete "
                        "paths of {coverage} of the cases. Arrow width = frequency, colour = "
-                       "waiting time (blue short, red long); labels in German.",
+                       "waiting time (blue short, red long).",
         "map.alt": "Process map with {n} activities and {e} transitions between them; the "
                    "figures on the arrows are cases and waiting times.",
         "map.variants": "Most frequent variants",
