@@ -131,6 +131,7 @@ def _build_options(v: dict[str, Any]) -> Any:
 
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+NoProgressOpt = Annotated[bool, typer.Option("--no-progress", help="No progress bar.")]
 LogArg = Annotated[str, typer.Argument(help="Event log: CSV, Excel, XES(.gz), Parquet, DuckDB "
                                        "file, or a postgresql:// URL.", metavar="LOG")]
 
@@ -206,8 +207,7 @@ def simulate_cmd(
     scale: Annotated[float, typer.Option(
         "--scale", help="Office size: 1 = Wetterau-size (~7,500 title cases a year, 21 "
         "staff), 0.1 = ~750 cases.")] = 1.0,
-    no_progress: Annotated[bool, typer.Option(
-        "--no-progress", help="No progress bar.")] = False,
+    no_progress: NoProgressOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Simulate an immigration office's event log with known truth (before/after scenarios)."""
@@ -328,8 +328,7 @@ def conformance_cmd(
         "with an end activity, when the end activities are known).")] = False,
     land: LandOpt = "HE",
     k_min: KMinOpt = 5,
-    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")
-                           ] = False,
+    no_progress: NoProgressOpt = False,
     as_json: JsonOpt = False,
     opts: Any = None,
 ) -> None:
@@ -372,8 +371,7 @@ def compare_cmd(
         "--seed", help="Seed of the bootstrap (same seed, same intervals).")] = 0,
     land: LandOpt = "HE",
     k_min: KMinOpt = 5,
-    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")
-                           ] = False,
+    no_progress: NoProgressOpt = False,
     as_json: JsonOpt = False,
     opts: Any = None,
 ) -> None:
@@ -411,8 +409,7 @@ def report_cmd(
     working_days: WorkingDaysOpt = False,
     land: LandOpt = "HE",
     k_min: KMinOpt = 5,
-    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")
-                           ] = False,
+    no_progress: NoProgressOpt = False,
     as_json: JsonOpt = False,
     opts: Any = None,
 ) -> None:
@@ -441,8 +438,7 @@ def demo_cmd(
         "--lang", help="Language of the main report (de or en); the other is written as "
         "HTML too.")] = "de",
     no_pdf: Annotated[bool, typer.Option("--no-pdf", help="HTML only.")] = False,
-    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")
-                           ] = False,
+    no_progress: NoProgressOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Run the whole chain on the shipped sample logs and write the demo report to reports/demo/."""
