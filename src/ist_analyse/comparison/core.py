@@ -305,7 +305,7 @@ def _duration_row(s: S.SurvivalComparison, min_n: int) -> K.Kpi:
                  "events_before": s.events_before, "events_after": s.events_after,
                  "test": s.test, "logrank_p": s.logrank_p, "block_weeks": s.block_weeks,
                  "se": s.median_se if s.test == "median" else s.rmst_se,
-                 "se_bootstrap": s.se_bootstrap, "ci_cohort_low": s.median_ci_cohort[0],
+                 "se_bootstrap": s.se_bootstrap, "df": s.df, "ci_cohort_low": s.median_ci_cohort[0],
                  "ci_cohort_high": s.median_ci_cohort[1],
                  "median_reached": s.median_before is not None and s.median_after is not None}
     return row

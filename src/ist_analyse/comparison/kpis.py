@@ -269,7 +269,8 @@ def duration_kpis(prefix: str, kind: str, b: dict, a: dict, *, alpha: float, n_b
             wy = B.week_index(a[key]["d"], origins[1])
             drift = B.heterogeneity_p([x, y], [wx, wy], block_weeks)
             noise = period_noise if drift < B.DRIFT_P else 0.0
-            extra.update(drift_p=drift, period_noise=noise)
+            extra.update(drift_p=drift, period_noise=noise,
+                         df=B.n_blocks(wx, block_weeks) + B.n_blocks(wy, block_weeks) - 2)
             se, lo, hi, p = block_median_test(
                 x, y, wx, wy, alpha=alpha, n_boot=n_boot, seed=seed + j,
                 block_weeks=block_weeks, period_noise=noise)
@@ -378,7 +379,7 @@ def rework_kpis(before: P.Group, after: P.Group, window: float, *, alpha: float,
         _, c_lo, c_hi, _ = B.wald(rows[0].difference, draws, alpha, df=df)
         if p is not None:
             rows[0].extra.update(ci_cohort_low=c_lo, ci_cohort_high=c_hi,
-                                 se_bootstrap=float(np.nanstd(draws, ddof=1)))
+                                 se_bootstrap=float(np.nanstd(draws, ddof=1)), df=df)
             rows[0].extra["two_proportion_p"] = rows[0].p_value
             rows[0].ci_low, rows[0].ci_high, rows[0].p_value = lo, hi, p
             rows[0].extra["se"] = se

@@ -137,6 +137,8 @@ class SurvivalComparison:
     median_ci_cohort: tuple[float | None, float | None] = (None, None)
     #: bootstrap SD of the tested difference (without the period component)
     se_bootstrap: float | None = None
+    #: degrees of freedom of the Student-t reference (blocks before + after - 2)
+    df: int | None = None
 
     @property
     def median_difference(self) -> float | None:
@@ -254,7 +256,7 @@ def _block_survival(before: tuple[np.ndarray, np.ndarray], after: tuple[np.ndarr
         rmst_ci=(r_lo, r_hi), curve_before=cb, curve_after=ca, median_ci_unstable=unstable,
         logrank_p=logrank_p(before, after), test=test, block_weeks=int(block_weeks),
         median_se=m_se, rmst_se=r_se, median_ci_cohort=(c_lo, c_hi),
-        se_bootstrap=_sd(m2 - m1 if m_p is not None else r2 - r1))
+        se_bootstrap=_sd(m2 - m1 if m_p is not None else r2 - r1), df=int(df))
 
 
 def _sd(x: np.ndarray) -> float | None:
