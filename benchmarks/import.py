@@ -49,6 +49,15 @@ def _child_xes_ours(path: str):
     return lambda: len(read_xes_raw(Path(path), ImportOptions()).frame)
 
 
+def _child_xes_python(path: str):
+    """The pure-Python reader alone (where the C scanner is not built)."""
+    from ist_analyse.config import ImportOptions
+    from ist_analyse.io import xes
+
+    xes.FAST = False
+    return lambda: len(xes.read_xes_raw(Path(path), ImportOptions()).frame)
+
+
 def _child_pm4py(variant: str):
     def setup(path: str):
         import pm4py
@@ -120,6 +129,7 @@ def _child_read_log(path: str):
 
 CHILDREN = {
     "xes_ours": _child_xes_ours,
+    "xes_python": _child_xes_python,
     "pm4py_iterparse": _child_pm4py("iterparse"),
     "pm4py_rustxes": _child_pm4py("rustxes"),
     "rustxes_bare": _child_rustxes_bare,
@@ -250,7 +260,8 @@ def main(argv: list[str] | None = None) -> int:
         env = dict(os.environ, IST_ANALYSE_KEY_FILE=str(tmp_dir / "pseudonym.key"),
                    PYTHONWARNINGS="ignore")
         xes_runs = [
-            ("xes_ours", "ist-analyse read_xes_raw (pyexpat)"),
+            ("xes_ours", "ist-analyse read_xes_raw (C scanner on expat)"),
+            ("xes_python", "ist-analyse read_xes_raw, pure-Python reader (pyexpat)"),
             ("pm4py_iterparse", "pm4py.read_xes variant=iterparse"),
             ("pm4py_rustxes", "pm4py.read_xes variant=rustxes"),
             ("rustxes_bare", "rustxes.import_xes (Rust, polars frame)"),

@@ -7,7 +7,8 @@
 #
 # Runs as root (CI) or as a user with sudo. Idempotent: packages already installed (dpkg) are
 # not touched, apt-get update runs only when something has to be installed, and the pip step is
-# skipped while pyproject.toml is unchanged since the last successful run.
+# skipped while pyproject.toml, setup.py and the C source are unchanged since the last
+# successful run.
 # Environment: PYTHON (interpreter for the venv, default python3), VENV (default .venv).
 set -euo pipefail
 
@@ -18,7 +19,7 @@ TEST=0
 for arg in "$@"; do
     case "$arg" in
         --test) TEST=1 ;;
-        -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "install.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -55,6 +56,13 @@ if [ "$TEST" -eq 1 ]; then
     # postgresql: server binaries for the throwaway test cluster (tests/pg_server.py);
     # chromium + poppler-utils: opening the HTML reports and looking at the PDF pages.
     packages+=(postgresql chromium poppler-utils)
+fi
+# gcc + expat.h (+ Python.h): the C fast path of the XES reader (setup.py; optional, the
+# pure-Python reader is used where it cannot be built).
+packages+=(gcc libexpat1-dev)
+if [ ! -f "$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["include"])' \
+        2>/dev/null)/Python.h" ]; then
+    packages+=(python3-dev)
 fi
 # A system Python without ensurepip cannot create a venv.
 if ! "$PYTHON" -c 'import ensurepip, venv' >/dev/null 2>&1; then
@@ -117,7 +125,8 @@ if [ "$TEST" -eq 1 ]; then
     target=".[test]"
 fi
 stamp="$VENV/.ist-analyse-installed"
-key="$(sha256sum pyproject.toml | cut -d' ' -f1) $REPO"
+# the C extension is built by pip too: its sources are part of the key
+key="$(cat pyproject.toml setup.py src/ist_analyse/io/_xesscan.c | sha256sum | cut -d' ' -f1) $REPO"
 have=$(cat "$stamp" 2>/dev/null || true)
 # A test install (.[test]) also satisfies a plain one.
 if { [ "$have" = "$key $target" ] || [ "$have" = "$key .[test]" ]; } \

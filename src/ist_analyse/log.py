@@ -32,8 +32,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from ist_analyse.errors import ErrorCode, SchemaError
 
 if TYPE_CHECKING:  # pandas loads on first use: the Polars path of the analyses never needs it
@@ -89,6 +87,8 @@ def finalize_log(df: pd.DataFrame) -> pd.DataFrame:
     import pandas as pd
 
     keys.append(pd.factorize(out[CASE_ID], sort=True)[0])
+    import numpy as np  # here, not at the top: the Polars-only KPI path needs no numpy
+
     order = np.lexsort(keys)
     return out.take(order).reset_index(drop=True)
 

@@ -250,18 +250,19 @@ def test_receipt_sample_export(real_logs):
 
 
 def test_the_polars_path_from_canonical_parquet_does_not_load_pandas():
-    """pandas costs more start-up than the whole DFG of a million events: the engine path
-    from a canonical Parquet log must not import it (benchmarks/bottlenecks.py relies on it)."""
+    """pandas costs more start-up than the whole DFG of a million events, NumPy another
+    0.1 s: the engine path from a canonical Parquet log imports neither
+    (benchmarks/bottlenecks.py relies on it)."""
     code = (
         "import sys\n"
         "from ist_analyse.analysis import instances as I\n"
         "from ist_analyse.analysis.dfg import transition_table\n"
         f"f, _, _ = I.load({str(SAMPLE_LOGS / 'abh_checklist_2024.parquet')!r})\n"
         "t = transition_table(I.activity_instances(f))\n"
-        "print(len(t), 'pandas' in sys.modules)\n")
+        "print(len(t), 'pandas' in sys.modules, 'numpy' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=120).stdout.split()
-    assert int(out[0]) > 50 and out[1] == "False"
+    assert int(out[0]) > 50 and out[1] == "False" and out[2] == "False"
     # and the table is the one bottlenecks() publishes before suppression
     import ist_analyse as ia
     inst = I.activity_instances(ia.read_log(SAMPLE_LOGS / "abh_checklist_2024.parquet").log)

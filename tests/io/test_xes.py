@@ -14,8 +14,10 @@ import pytest
 
 from ist_analyse.config import ImportOptions
 from ist_analyse.errors import ErrorCode, InputError, IstAnalyseError
+from ist_analyse.io import xes as xes_module
 from ist_analyse.io.raw import RawTable
 from ist_analyse.io.xes import MAX_DEPTH, read_xes_raw
+from tests.io.conftest import _in_ci
 
 OPTS = ImportOptions()
 DECL = '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -58,6 +60,56 @@ def fails(path: Path, code: ErrorCode, **options) -> InputError:
     assert err.code == code, str(err)
     assert err.file == str(path)
     return err
+
+
+@pytest.fixture(autouse=True, params=["c", "python"])
+def engine(request, monkeypatch) -> str:
+    """Every test runs twice: with the C scanner in front of the Python reader (what users
+    get where the extension is built) and with the Python reader alone."""
+    if request.param == "c" and xes_module._xesscan is None:
+        pytest.skip("the C scanner is not built here")
+    monkeypatch.setattr(xes_module, "FAST", request.param == "c")
+    return request.param
+
+
+def test_c_scanner_is_built_in_ci():
+    """CI installs a compiler (scripts/install.sh): the fast path must really be tested."""
+    if xes_module._xesscan is None:
+        if _in_ci():
+            pytest.fail("ist_analyse.io._xesscan was not built (setup.py, optional extension)")
+        pytest.skip("the C scanner is not built here")
+
+
+def test_c_scanner_reads_plain_xes_without_the_python_reader(tmp_path, monkeypatch, engine):
+    if engine != "c":
+        pytest.skip("C scanner only")
+
+    def no_python_reader(*_a, **_k):
+        raise AssertionError("the Python reader was used")
+
+    monkeypatch.setattr(xes_module._Reader, "read", no_python_reader)
+    path = write(tmp_path, xes(trace("c1", event("a"), event("b", org__resource="R1")),
+                               trace("c2", event("a"))), name="log.xes.gz")
+    raw = read(path)
+    assert raw.frame["concept:name"].tolist() == ["a", "b", "a"]
+    assert raw.frame["org:resource"].tolist() == [None, "R1", None]
+    assert raw.frame["case:concept:name"].tolist() == ["c1", "c1", "c2"]
+    assert raw.frame["source_row"].tolist() == [1, 2, 3]
+    assert any(n.startswith("gzip: ") for n in raw.notes)
+
+
+@pytest.mark.parametrize("name", ["08_receipt.xes.gz", "roadtraffic100traces.xes.gz",
+                                  "12_roadtraffic_1t_per_variant.xes.gz", "bpic2012.xes.gz"])
+def test_c_scanner_equals_python_reader_on_real_logs(real_logs, name, monkeypatch, engine):
+    if engine != "c":
+        pytest.skip("compares the two engines")
+    fast = read(real_logs / name)
+    monkeypatch.setattr(xes_module, "FAST", False)
+    slow = read(real_logs / name)
+    assert list(fast.frame.columns) == list(slow.frame.columns)
+    assert fast.frame.equals(slow.frame)
+    assert (fast.events_read, fast.notes, fast.dropped) == (slow.events_read, slow.notes,
+                                                            slow.dropped)
 
 
 def assert_located(err: InputError) -> None:
@@ -626,5 +678,19 @@ def test_random_mutations_raise_only_input_errors(tmp_path):
         except InputError:
             return
         assert len(raw.frame) == raw.events_read - len(raw.dropped)
+        if xes_module.FAST:  # whatever the C scanner accepts, it reads as the Python reader
+            xes_module.FAST = False
+            try:
+                slow = read(path)
+            finally:
+                xes_module.FAST = True
+            assert raw.frame.equals(slow.frame) and raw.notes == slow.notes
 
     check()
+
+
+def test_unknown_declared_encoding(tmp_path):
+    path = write(tmp_path, xes(trace("c1", event("a")),
+                               prolog='<?xml version="1.0" encoding="AUTF-8"?>\n'))
+    err = fails(path, ErrorCode.XML_SYNTAX)
+    assert "unknown encoding" in err.message and err.row == 1

@@ -12,10 +12,12 @@ functions; no Python loop runs per event.
 from __future__ import annotations
 
 from functools import lru_cache
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ist_analyse.errors import ConfigError
+
+if TYPE_CHECKING:  # numpy is imported where it is used: the Polars-only KPI path never needs it
+    import numpy as np
 
 #: the 16 Länder as ISO 3166-2:DE subdivision codes (the ``holidays`` package uses them)
 LAENDER = {
@@ -42,6 +44,7 @@ def check_land(land: str) -> str:
 def public_holidays(land: str, first_year: int, last_year: int) -> np.ndarray:
     """Public holidays of ``land`` in the given years as a sorted ``datetime64[D]`` array."""
     import holidays
+    import numpy as np
 
     code = check_land(land)
     days = holidays.country_holidays("DE", subdiv=code,
@@ -59,6 +62,8 @@ def office_days(start: np.ndarray, end: np.ndarray, holidays: np.ndarray) -> np.
     Returns:
         float64 days; NaN where either end is missing.
     """
+    import numpy as np
+
     start = np.asarray(start, dtype="datetime64[us]")
     end = np.asarray(end, dtype="datetime64[us]")
     missing = np.isnat(start) | np.isnat(end)

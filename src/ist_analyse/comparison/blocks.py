@@ -27,27 +27,27 @@ dependence on the scale of seasons, which is why workload changes at the change 
 handled separately (verdict ``confounded``, :mod:`.kpis`).
 
 **Period noise.** Even blocks of a month cannot see the slowest fluctuations: a case lives
-~100 days, so cases started months apart still share backlog episodes, and one half-year
-holds only two or three of them. In the simulator's stationary office (scale 0.1, ~375 cases
-per half year) our estimate of the median case duration difference varies across seeds with
-a standard deviation of 5.4 % of the median while the block bootstrap says 3.9 %; rework
-share 9.0 % against 7.7 %; drifting waits (pooled) 12.0 % against 10.5 % (seeds 0–119). The *true* cohort
-values move as much: this is real variation of the office, not estimation error, but it is
-not an effect of a process change either. ``case_duration``, ``rework_rate`` and the
+~100 days, so cases started months apart still share backlog episodes, and one half-year holds
+only two or three of them. In the simulator's stationary office (scale 0.1, ~375 cases per
+half year) our estimate of the median case duration difference varies across seeds with a
+standard deviation of 5.4 % of the median while the block bootstrap says 3.9 %; rework share
+9.0 % against 7.7 %; drifting waits (pooled) 12.0 % against 10.5 % (seeds 0–119). The *true*
+cohort values move as much: this is real variation of the office, not estimation error, but it
+is not an effect of a process change either. ``case_duration``, ``rework_rate`` and the
 waits/processing times whose level drifts (below) therefore add a between-period variance
-component ``(c · before value)²`` to the bootstrap variance: a random period effect whose
-size is an assumption (:data:`PERIOD_NOISE_DURATION`, :data:`PERIOD_NOISE_REWORK`,
+component ``(c · before value)²`` to the bootstrap variance: a random period effect whose size
+is an assumption (:data:`PERIOD_NOISE_DURATION`, :data:`PERIOD_NOISE_REWORK`,
 :data:`PERIOD_NOISE_WAIT`), calibrated on the stationary scenario, seeds 0–119, which the
 validation (seeds from 1000) does not use, by the method of moments: the mean of ``d² /
 (se_bootstrap² + (c · before)²)`` over runs equals the mean of ``df / (df − 2)``, the variance
 of the Student-t reference below (``benchmarks/compare_validation.py --calibrate``). An
 earlier calibration matched 1, the normal variance, on seeds 0–39; with the t quantile on top
-its 95 % intervals covered 97–98 % of the runs. ``compare(period_noise=False)`` switches it off. An office with a calmer or
-wilder backlog would need another value; a log of several years could estimate it from half-
-year cohorts before the change (not done yet). The reported CI is then an interval for the
-*process* difference, the question of the issue ("did the change help?"); the interval for
-the difference between exactly these two cohorts (without the component) is kept as
-``ci_cohort_low``/``ci_cohort_high`` for the headline KPIs.
+its 95 % intervals covered 97–98 % of the runs. ``compare(period_noise=False)`` switches it
+off. An office with a calmer or wilder backlog would need another value; a log of several
+years could estimate it from half- year cohorts before the change (not done yet). The reported
+CI is then an interval for the *process* difference, the question of the issue ("did the
+change help?"); the interval for the difference between exactly these two cohorts (without the
+component) is kept as ``ci_cohort_low``/``ci_cohort_high`` for the headline KPIs.
 For waits the component is added only where the wait's level drifts between the 4-week
 blocks (:func:`heterogeneity_p` < :data:`DRIFT_P`, both groups, each around its own level):
 a queue does, an external party's production time does not, and an added component there

@@ -21,7 +21,20 @@ Every safe Python-level parser pays ~1 µs per element for the callback into Pyt
 log has 1.36 million elements: ~1.2 s of real work sits on a 4.1 s floor, so 1.5x of rustxes
 is out of reach without compiled code. pyexpat is the fastest safe option once the real work is
 counted, it streams, it gives the line and column of every callback, and it needs no
-dependency. It is hardened like this:
+dependency.
+
+Hence two engines, one result. Where the optional C extension ``_xesscan`` is built (setup.py;
+scripts/install.sh installs gcc and the headers), :func:`_scan` runs the same state machine as
+expat callbacks in C, on pyexpat's own expat (its C API capsule), and returns the same columns.
+It handles only clean, plain XES: anything else (a DOCTYPE, an XML or structure error, a trace
+without case id, nesting beyond the limit, a file that is not XML) makes it give up, and this
+module's Python reader reads the file again and refuses or reports it, with line and column.
+Errors and safety rules therefore live here only. Not rustxes: measured on hostile and odd
+inputs (2026-11-25, rustxes 0.2.11), it drops ``<event>`` elements outside a trace and ignores a
+second ``<log>`` with a message on stdout only, leaves undefined entities such as ``&x;`` as
+literal text, reads naive timestamps as UTC, turns date-only timestamps into nulls, and
+aborts with a Rust panic and backtrace on malformed XML: nothing an authority's import may do
+silently. The Python reader is hardened like this:
 
 - any ``<!DOCTYPE`` is refused (``StartDoctypeDeclHandler`` raises before the internal subset is
   read): no entity can be declared, so there is no XXE, no billion laughs, no quadratic blowup;
@@ -73,6 +86,14 @@ import pandas as pd
 from ist_analyse.config import ImportOptions
 from ist_analyse.errors import ErrorCode, InputError
 from ist_analyse.io.raw import DroppedRow, RawTable
+
+try:  # the C fast path, built by setup.py where a compiler is present (optional)
+    from ist_analyse.io import _xesscan
+except ImportError:  # pragma: no cover - depends on the build
+    _xesscan = None
+
+#: read with the C scanner first (tests switch it off to check the Python reader alone)
+FAST = _xesscan is not None
 
 SOURCE_ROW = "source_row"
 CASE_ID = "case:concept:name"
@@ -169,11 +190,46 @@ def read_xes_raw(path: Path, options: ImportOptions) -> RawTable:
     try:
         magic = fh.read(2)
         fh.seek(0)
-        source: Any = _CountingReader(fh, options.max_bytes, file) \
-            if magic == GZIP_MAGIC else fh
-        return _Reader(file, options, compressed=magic == GZIP_MAGIC).read(source)
+        compressed = magic == GZIP_MAGIC
+        if FAST:
+            table = _scan(fh, file, options, compressed=compressed)
+            if table is not None:
+                return table
+            fh.seek(0)  # the C scanner gave up: this reader refuses or reports what it found
+        source: Any = _CountingReader(fh, options.max_bytes, file) if compressed else fh
+        return _Reader(file, options, compressed=compressed).read(source)
     finally:
         fh.close()
+
+
+def _scan(fh: BinaryIO, file: str, options: ImportOptions, *, compressed: bool
+          ) -> RawTable | None:
+    """The C fast path (``_xesscan.c``): the same result as :class:`_Reader`, or ``None``
+    when the file has anything it leaves to that reader (an error, a DOCTYPE, a trace
+    without case id, deep nesting, a file that is not XML). Size limit and damaged gzip
+    data raise here exactly as they would there."""
+    source: Any = _CountingReader(fh, options.max_bytes, file) if compressed else fh
+    scanner = _xesscan.Scanner()
+    blank = True
+    while True:
+        data = source.read(CHUNK)
+        if not data:
+            break
+        if blank:
+            head = data.lstrip(b" \t\r\n")
+            if not head:
+                continue
+            if not head.startswith((b"<", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+                return None
+            blank = False
+        if not scanner.feed(data, False):
+            return None
+    if blank or getattr(source, "cut_off", False) or not scanner.feed(b"", True):
+        return None
+    ev_cols, tr_cols, n, events_read, nested, empty_traces = scanner.result()
+    del scanner
+    return _Reader(file, options, compressed=compressed).table(
+        n, ev_cols, tr_cols, events_read, nested, empty_traces, source, [], [])
 
 
 class _Reader:
@@ -393,6 +449,11 @@ class _Reader:
             p.Parse(b"", True)
         except _Stop as stop:
             raise stop.error from None
+        except LookupError as exc:  # pyexpat asks Python's codecs for encodings it lacks
+            raise self._error(f"the XML declaration names an unknown encoding ({exc})",
+                              ErrorCode.XML_SYNTAX,
+                              hint="XES files are UTF-8; correct the encoding=... in the "
+                                   "first line") from None
         except expat.ExpatError as exc:
             error = self._expat_error(exc, state & 3)
             if getattr(source, "cut_off", False):
@@ -403,6 +464,13 @@ class _Reader:
                              file=file, code=ErrorCode.WRONG_FORMAT,
                              hint="the data may be incomplete; copy or export the file again")
 
+        return self.table(n, ev_cols, tr_cols, events_read, nested, empty_traces, source,
+                          dropped, dropped_ranges)
+
+    def table(self, n: int, ev_cols: dict[str, list[Any]], tr_cols: dict[str, list[Any]],
+              events_read: int, nested: int, empty_traces: int, source: Any,
+              dropped: list[DroppedRow], dropped_ranges: list[tuple[int, int]]) -> RawTable:
+        """The RawTable of a finished parse (this reader's or the C scanner's columns)."""
         if nested:
             self.notes.append(f"nested XES attributes skipped (children of <list>, "
                               f"<container> or of another attribute): {nested}")
@@ -412,7 +480,7 @@ class _Reader:
             self.notes.append(f"gzip: {source.total:,} bytes of XML")
 
         frame = self._frame(n, ev_cols, tr_cols, events_read, dropped_ranges)
-        return RawTable(frame=frame, source_file=file, row_label="event", format="xes",
+        return RawTable(frame=frame, source_file=self.file, row_label="event", format="xes",
                         events_read=events_read, dropped=dropped, notes=self.notes)
 
     def _expat_error(self, exc: expat.ExpatError, ctx: int) -> InputError:
