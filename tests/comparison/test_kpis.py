@@ -128,3 +128,31 @@ def test_weekly_counts_full_weeks_only():
     assert K.weekly_counts(times, weeks, tz).tolist() == [2, 1]
     assert np.isclose(K.rate_kpi("x", np.array([3, 3, 3, 3]), np.array([3, 3, 3, 3]),
                                  alpha=0.05).p_value, 1.0)
+
+
+
+def _verdict_kpi(name: str, kind: str, verdict: str) -> K.Kpi:
+    diff = -0.1 if verdict in ("lower", "faster") else 0.1
+    return K.Kpi(name, kind, "share" if kind == "share" else "days", 0.4, 0.4 + diff, diff,
+                 diff - 0.05, diff + 0.05, 0.001, 300, 300, significant=True, verdict=verdict)
+
+
+def test_workload_confounds_only_differences_in_its_own_direction():
+    """More work explains slower and more rework; faster or less rework despite it stays."""
+    kpis = [_verdict_kpi("case_duration", "duration", "slower"),
+            _verdict_kpi("wait:a->b", "wait", "faster"),
+            _verdict_kpi("rework_rate", "share", "lower"),
+            _verdict_kpi("rework:a", "share", "higher")]
+    kpis[1].extra["drift_p"] = 0.001
+    changed = K.apply_confounding(kpis, workload_change=0.25)
+    assert changed == ["case_duration", "rework:a"]
+    assert [k.verdict for k in kpis] == ["confounded", "faster", "lower", "confounded"]
+    assert kpis[3].extra["verdict_unadjusted"] == "higher"
+    # less work explains faster and less rework
+    less = [_verdict_kpi("case_duration", "duration", "faster"),
+            _verdict_kpi("rework_rate", "share", "lower")]
+    assert K.apply_confounding(less, workload_change=-0.2) == ["case_duration", "rework_rate"]
+    # below the relevance threshold nothing changes
+    fresh = [_verdict_kpi("rework_rate", "share", "higher")]
+    assert K.apply_confounding(fresh, workload_change=0.05) == []
+    assert fresh[0].verdict == "higher"
