@@ -231,7 +231,7 @@ def activity_instances(log: pl.DataFrame | pd.DataFrame, *, working_days: bool =
     frame = completed(base).select(
         pl.col(CASE), pl.col(L.ACTIVITY).cast(pl.String).cast(pl.Categorical).alias(ACT),
         start.alias(START), end.alias(END), valid.alias(HAS_START), *extra).collect()
-    # pm4py's order for interval logs: start, then end, then log position. Sorted only where
+    # pm4py's order for interval logs: start, then end, then log position. Sorted only when
     # some step starts before its predecessor (checked on the integer case numbers), and
     # eagerly: inside a lazy plan the same sort took three times as long (Polars 2.1).
     same = pl.col(CASE) == pl.col(CASE).shift(1)

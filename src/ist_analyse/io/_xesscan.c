@@ -34,7 +34,6 @@ static struct PyExpat_CAPI *capi = NULL;
 static PyObject *case_key = NULL; /* "concept:name" */
 
 enum { CTX_DOC = 0, CTX_LOG = 1, CTX_TRACE = 2, CTX_EVENT = 3 };
-#define MAX_DEPTH 256
 #define KEY_CACHE 64
 
 typedef struct {
@@ -42,6 +41,7 @@ typedef struct {
     XML_Parser parser;
     /* ctx + 4 * skip depth, as in xes.py */
     long state;
+    long max_depth;          /* deepest nesting accepted (xes.MAX_DEPTH, passed in) */
     Py_ssize_t n;            /* events kept = row index of the current event */
     Py_ssize_t events_read;
     Py_ssize_t nested;
@@ -208,7 +208,7 @@ on_start(void *data, const XML_Char *name, const XML_Char **atts)
         s->state += 4;
         if ((s->state & 3) >= CTX_TRACE)
             s->nested++;
-        if ((s->state >> 2) > MAX_DEPTH)
+        if ((s->state >> 2) > s->max_depth)
             s->bail = "nesting limit";
     }
     else if (s->state == CTX_TRACE) {
@@ -329,13 +329,15 @@ on_doctype(void *data, const XML_Char *name, const XML_Char *sysid, const XML_Ch
 static int
 Scanner_init(Scanner *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "", kwlist))
+    static char *kwlist[] = {"max_depth", NULL};
+    long max_depth;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "l", kwlist, &max_depth))
         return -1;
     if (self->parser != NULL) {
         PyErr_SetString(PyExc_RuntimeError, "Scanner is initialised once");
         return -1;
     }
+    self->max_depth = max_depth;
     self->ev_cols = PyDict_New();
     self->tr_cols = PyDict_New();
     self->intern = PyDict_New();
@@ -449,7 +451,8 @@ static PyTypeObject ScannerType = {
     .tp_name = "ist_analyse.io._xesscan.Scanner",
     .tp_basicsize = sizeof(Scanner),
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Streaming XES scanner on pyexpat's expat (see the module source).",
+    .tp_doc = "Scanner(max_depth): streaming XES scanner on pyexpat's expat (see the module "
+              "source).",
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)Scanner_init,
     .tp_dealloc = (destructor)Scanner_dealloc,

@@ -102,6 +102,8 @@ CASE_ID = "case:concept:name"
 MAX_DEPTH = 256
 CHUNK = 1 << 20
 GZIP_MAGIC = b"\x1f\x8b"
+#: how an XML document can begin after blanks: '<' or a byte order mark (expat decides the rest)
+XML_STARTS = (b"<", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
 # Where the parser is.
 _DOC, _LOG, _TRACE, _EVENT = range(4)
@@ -209,7 +211,7 @@ def _scan(fh: BinaryIO, file: str, options: ImportOptions, *, compressed: bool
     without case id, deep nesting, a file that is not XML). Size limit and damaged gzip
     data raise here exactly as they would there."""
     source: Any = _CountingReader(fh, options.max_bytes, file) if compressed else fh
-    scanner = _xesscan.Scanner()
+    scanner = _xesscan.Scanner(max_depth=MAX_DEPTH)
     blank = True
     while True:
         data = source.read(CHUNK)
@@ -219,7 +221,7 @@ def _scan(fh: BinaryIO, file: str, options: ImportOptions, *, compressed: bool
             head = data.lstrip(b" \t\r\n")
             if not head:
                 continue
-            if not head.startswith((b"<", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+            if not head.startswith(XML_STARTS):
                 return None
             blank = False
         if not scanner.feed(data, False):
@@ -256,7 +258,7 @@ class _Reader:
     def _check_start(self, head: bytes) -> None:
         """Refuse things that are plainly not XML, with a guess what they are instead."""
         text = head.lstrip(b" \t\r\n")
-        if text.startswith((b"<", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        if text.startswith(XML_STARTS):
             return  # XML, or a byte order mark: expat decides
         try:
             from ist_analyse.io.parquet import describe_content
