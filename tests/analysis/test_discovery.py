@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from ist_analyse.analysis import discover_process_map
-from ist_analyse.analysis.dot import de_duration, html_text
+from ist_analyse.analysis.dot import fmt_duration, html_text
 from ist_analyse.errors import ConfigError, OutputError
 from tests.analysis.conftest import make_log
 from tests.conftest import SAMPLE_LOGS
@@ -83,9 +83,9 @@ def test_escaping_helpers():
     assert html_text('<b>&"\\') == "&lt;b&gt;&amp;&quot;\\"
     assert html_text("a\x00b") == "a b"
     assert "<BR/>" in html_text("Übergabe an die Ausländerbehörde zur Prüfung", width=20)
-    assert de_duration(3.25) == "3,2 Tage" or de_duration(3.25) == "3,3 Tage"
-    assert de_duration(1 / 24 * 5.5) == "5,5 Std."
-    assert de_duration(None) == "·"
+    assert fmt_duration(3.25) == "3,2 Tage" or fmt_duration(3.25) == "3,3 Tage"
+    assert fmt_duration(1 / 24 * 5.5) == "5,5 Std."
+    assert fmt_duration(None) == "·"
 
 
 def forty_activity_log() -> pd.DataFrame:

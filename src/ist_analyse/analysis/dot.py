@@ -62,32 +62,6 @@ def de_num(x: float, digits: int = 1) -> str:
     return f"{x:,.{digits}f}".replace(",", "_").replace(".", ",").replace("_", ".")
 
 
-def de_duration(days: float | None, office: bool = False) -> str:
-    """A duration in days as German text: ``3,2 Tage``, ``5,5 Std.``, ``12 Min.``."""
-    if days is None or pd.isna(days):
-        return MARK
-    if days >= 1:
-        unit = "AT" if office else ("Tag" if round(days, 1) == 1 else "Tage")
-        return f"{de_num(days)} {unit}"
-    hours = days * 24
-    if hours >= 1:
-        return f"{de_num(hours)} Std."
-    return f"{de_num(hours * 60, 0)} Min."
-
-
-def en_duration(days: float | None, office: bool = False) -> str:
-    """A duration in days as English text: ``3.2 days``, ``5.5 h``, ``12 min``."""
-    if days is None or pd.isna(days):
-        return MARK
-    if days >= 1:
-        unit = "office days" if office else ("day" if round(days, 1) == 1 else "days")
-        return f"{days:,.1f} {unit}"
-    hours = days * 24
-    if hours >= 1:
-        return f"{hours:,.1f} h"
-    return f"{hours * 60:,.0f} min"
-
-
 def fmt_int(n: float | int | None, lang: str = "de") -> str:
     """A count the way ``lang`` writes it (``1.234`` / ``1,234``); suppressed: ``·``."""
     if lang == "de" or n is None or pd.isna(n):
@@ -95,8 +69,29 @@ def fmt_int(n: float | int | None, lang: str = "de") -> str:
     return f"{int(n):,}"
 
 
+#: duration units per language: one day, days, office days, hours, minutes
+_UNITS = {"de": ("Tag", "Tage", "AT", "Std.", "Min."),
+          "en": ("day", "days", "office days", "h", "min")}
+
+
 def fmt_duration(days: float | None, office: bool = False, lang: str = "de") -> str:
-    return de_duration(days, office) if lang == "de" else en_duration(days, office)
+    """A duration in days as text: ``3,2 Tage`` / ``3.2 days``, ``5,5 Std.`` / ``5.5 h``,
+    ``12 Min.`` / ``12 min`` (German unless ``lang`` is ``"en"``)."""
+    if days is None or pd.isna(days):
+        return MARK
+    lang = "de" if lang == "de" else "en"
+    one, many, office_unit, hour, minute = _UNITS[lang]
+
+    def num(x: float, digits: int) -> str:
+        return de_num(x, digits) if lang == "de" else f"{x:,.{digits}f}"
+
+    if days >= 1:
+        unit = office_unit if office else (one if round(days, 1) == 1 else many)
+        return f"{num(days, 1)} {unit}"
+    hours = days * 24
+    if hours >= 1:
+        return f"{num(hours, 1)} {hour}"
+    return f"{num(hours * 60, 0)} {minute}"
 
 
 #: the words of the drawings, German (default) and English

@@ -165,20 +165,20 @@ event_attribute(Scanner *s, const char *name, const char *key, const char *value
 {
     PyObject *col = event_column(s, key);
     if (col == NULL)
-        return fail(s);
+        { fail(s); return; }
     /* timestamps are unique: not worth interning */
     PyObject *v = make_str(s, value, strcmp(name, "date") != 0);
     if (v == NULL)
-        return fail(s);
+        { fail(s); return; }
     Py_ssize_t m = PyList_GET_SIZE(col);
     if (m > s->n) { /* the same key twice in one event: the last one wins */
         if (PyList_SetItem(col, s->n, v) < 0) /* steals v */
-            return fail(s);
+            { fail(s); return; }
         return;
     }
     if ((m < s->n && pad(col, s->n) < 0) || PyList_Append(col, v) < 0) {
         Py_DECREF(v);
-        return fail(s);
+        { fail(s); return; }
     }
     Py_DECREF(v);
 }
@@ -267,7 +267,7 @@ finish_trace(Scanner *s)
     }
     int found = PyDict_Contains(s->trace_attrs, case_key);
     if (found < 0)
-        return fail(s);
+        { fail(s); return; }
     if (!found) { /* an error, or rows to skip: the Python reader knows what to do */
         s->bail = "trace without concept:name";
         return;
@@ -276,18 +276,18 @@ finish_trace(Scanner *s)
         PyObject *col = PyDict_GetItemWithError(s->tr_cols, key); /* borrowed */
         if (col == NULL) {
             if (PyErr_Occurred() || (col = none_list(s->trace_start)) == NULL)
-                return fail(s);
+                { fail(s); return; }
             int rc = PyDict_SetItem(s->tr_cols, key, col);
             Py_DECREF(col);
             if (rc < 0)
-                return fail(s);
+                { fail(s); return; }
         }
         else if (PyList_GET_SIZE(col) < s->trace_start && pad(col, s->trace_start) < 0) {
-            return fail(s);
+            { fail(s); return; }
         }
         for (Py_ssize_t i = 0; i < k; i++) {
             if (PyList_Append(col, value) < 0)
-                return fail(s);
+                { fail(s); return; }
         }
     }
 }
@@ -462,7 +462,8 @@ static PyTypeObject ScannerType = {
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_xesscan",
-    "Fast path of ist_analyse.io.xes (C callbacks on pyexpat's expat).", -1, NULL,
+    "Fast path of ist_analyse.io.xes (C callbacks on pyexpat's expat).", -1,
+    NULL, NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC
