@@ -15,6 +15,7 @@ from ist_analyse.analysis import instances as I
 from ist_analyse.analysis.instances import activity_instances
 from ist_analyse.analysis.performance import transition_stats
 from ist_analyse.errors import ConfigError
+from ist_analyse.notes import NoteCode
 from tests.analysis.conftest import make_log
 from tests.conftest import SAMPLE_LOGS
 
@@ -116,6 +117,22 @@ def test_lifecycle_events_are_left_out_and_counted():
     assert res.instances == 2
     assert row(res.transitions, "A", "B")["occurrences"] == 1
     assert any("1 schedule" in n for n in res.notes)
+
+
+def test_notes_keep_their_english_text_and_carry_code_and_values():
+    """The CLI and --json show the notes as ever; the report translates them by code."""
+    log = make_log([("c1", "A", "2025-01-01 08:00"), ("c1", "A", "2025-01-01 07:00"),
+                    ("c1", "B", "2025-01-02 08:00")], columns=("lifecycle",))
+    log.loc[log["timestamp"].dt.hour == 7, "lifecycle"] = "schedule"
+    res = bottlenecks(log, k_min=1)
+    english = ["lifecycle events that are not completed activity instances were left out "
+               "(1 schedule)",
+               "the log has no start times: waiting is measured from one completion to the "
+               "next and includes the processing of the later step"]
+    assert res.notes == english
+    assert json.loads(json.dumps(res.to_dict()))["notes"] == english
+    assert [n.code for n in res.notes] == [NoteCode.LIFECYCLE_LEFT_OUT, NoteCode.NO_START_TIMES]
+    assert res.notes[0].values == {"counts": {"schedule": 1}}
 
 
 def test_unsorted_frame_gives_the_same_result(five_waits):

@@ -17,6 +17,7 @@ from ist_analyse.analysis.soll_ist import check_soll_ist
 from ist_analyse.cli import app
 from ist_analyse.config import ImportOptions
 from ist_analyse.errors import ConfigError, OutputError
+from ist_analyse.notes import NoteCode
 from tests.analysis.conftest import make_log
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,7 +76,12 @@ def test_counts_fitness_and_picture_on_a_log_with_known_deviations(known, model,
     res = check_soll_ist(known, ENDS, model=model, output=out)
     doc = res.to_dict()
     assert doc["cases"] == 17  # the 2 open cases are left out, and a note says so
-    assert any("2 open cases" in n for n in doc["notes"])
+    # the note keeps its English text for the CLI and JSON; the report reads code and values
+    note = "2 open cases (without C) were not compared with the Soll model; the rules check them"
+    assert note in doc["notes"] and note in json.loads(json.dumps(doc))["notes"]
+    made = res.notes[doc["notes"].index(note)]
+    assert made.code == NoteCode.OPEN_CASES_NOT_COMPARED
+    assert made.values == {"count": 2, "ends": ["C"]}
     dev = {d["activity"]: d for d in doc["deviations"]}
     assert dev["B"]["skipped_cases"] == 6 and dev["B"]["extra_cases"] == 0
     assert dev["X"]["extra_cases"] == 5 and dev["X"]["skipped_cases"] == 0

@@ -40,6 +40,12 @@ def test_json_from_the_installed_command_has_the_contract_keys(tmp_path):
     dur = kpis["case_duration"]
     assert dur["difference"] < 0 and true_diff < 0
     assert diff.exists() and doc["difference_map"]["file"] == str(diff)
+    # the warnings are notes the report writes in German; the JSON keeps the English text
+    assert ("45% of the after cases are still open at the export date: their durations are "
+            "censored and the median rests on the cases closed so far; wait for more closings "
+            "before drawing conclusions") in doc["checks"]["warnings"]
+    assert doc["difference_map"]["title"] == "before → after"
+    assert "vorher → nachher" in diff.read_text(encoding="utf-8")  # the map itself is German
 
 
 def test_plan_and_errors():

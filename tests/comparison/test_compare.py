@@ -139,8 +139,11 @@ def test_errors(kwargs, fragment):
 
 
 def test_without_end_activities_a_heuristic_closes_cases_and_warns():
+    from ist_analyse.notes import NoteCode
+
     r = compare(stationary_log(n=200), change="2024-07-01", checks=False, n_boot=199)
     assert "no end activities" in r.checks["warnings"][0]
+    assert r.checks["warnings"][0].code is NoteCode.CLOSED_BY_IDLE_TIME  # German in a report
 
 
 def test_plan_gives_weeks_and_minimum_detectable_effect():

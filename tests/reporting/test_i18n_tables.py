@@ -126,3 +126,98 @@ def test_pictures_speak_the_reports_language(tmp_path):
     assert "12,5 Tage → 2,2 Tage" in html.unescape(dot_source(dmap, "de"))
     with pytest.raises(ia.IstAnalyseError):
         ia.discover_process_map(res, None, lang="fr", progress=False)
+
+
+def test_findings_in_both_languages_with_formatted_counts():
+    from ist_analyse.reporting.i18n import FINDINGS
+
+    assert set(FINDINGS["de"]) == set(FINDINGS["en"])
+    assert Texts("en").finding("DATE_ONLY", "raw", 22826).startswith("22,826 timestamps")
+    assert Texts("de").finding("DATE_ONLY", "raw", 22826).startswith("22.826 Zeitpunkte")
+    # an unknown code keeps the analysis' own message
+    assert Texts("en").finding("NEW_CODE", "raw message", 3) == "raw message"
+
+
+def _note_calls() -> dict[str, set[str]]:
+    """The codes of the ``Note(NoteCode.X, text, **values)`` calls in the sources, with the
+    value names each passes (read from the code, so a new note cannot be forgotten)."""
+    import ast
+    from pathlib import Path
+
+    import ist_analyse
+
+    calls: dict[str, set[str]] = {}
+    for path in Path(ist_analyse.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id == "Note"):
+                code = node.args[0]
+                assert (isinstance(code, ast.Attribute) and isinstance(code.value, ast.Name)
+                        and code.value.id == "NoteCode"), f"{path}:{node.lineno}: NoteCode.X"
+                calls.setdefault(code.attr, set()).update(k.arg for k in node.keywords
+                                                          if k.arg is not None)
+    return calls
+
+
+def test_every_note_of_the_analyses_has_a_german_and_an_english_text():
+    import datetime as dt
+    import string
+
+    from ist_analyse.notes import Note, NoteCode
+    from ist_analyse.reporting.i18n import NOTES
+
+    calls = _note_calls()
+    assert len(calls) >= 15
+    assert set(calls) == set(NoteCode)  # every code is used, and only codes of the registry
+    samples = {"int": 1234, "num": 2.5, "pct": 0.5, "pct0": 0.41, "signed_pct0": -0.39,
+               "p": 0.0123, "date": dt.date(2024, 7, 1), "names": ["Vorgang abgeschlossen"],
+               "counts": {"start": 1234}, "group": "after", "kpis": ["case_duration"],
+               "note": Note(NoteCode.NO_START_TIMES, "the log has no start times"), "": "x.csv"}
+    for lang in ("de", "en"):
+        assert set(NOTES[lang]) == set(NoteCode), lang
+        for code, text in NOTES[lang].items():
+            fields = {name: spec for _, name, spec, _ in string.Formatter().parse(text) if name}
+            assert set(fields) <= calls[code], (lang, code)  # only values the note carries
+            out = Texts(lang).note(Note(code, "english", **{n: samples[s]
+                                                            for n, s in fields.items()}))
+            assert "{" not in out and out != "english"
+    assert "1.234" in Texts("de").note(Note(NoteCode.START_AFTER_END, "x", count=1234))
+    assert "1,234" in Texts("en").note(Note(NoteCode.START_AFTER_END, "x", count=1234))
+
+
+def test_a_plain_note_is_marked_as_english_in_the_german_report():
+    assert Texts("de").note("some note") == "some note (englisch)"
+    assert Texts("en").note("some note") == "some note"
+    assert Texts("de")("meth.notes") == "Hinweise der Analyseschritte"
+
+
+def test_the_comparisons_warnings_in_both_languages():
+    """The warnings of ``compare`` are notes: the report fills its own sentence with the raw
+    values in its number format (German report: German sentence, 41 %, −39 %)."""
+    from ist_analyse.notes import Note, NoteCode
+
+    de, en = Texts("de"), Texts("en")
+    open_ = Note(NoteCode.OPEN_SHARE_HIGH, "41% of the after cases are still open ...",
+                 share=0.412, group="after")
+    assert de.note(open_).startswith("41\u00a0% der Vorgänge der Gruppe „nachher“ sind zum "
+                                     "Exportzeitpunkt noch offen")
+    assert en.note(open_).startswith("41% of the after cases are still open at the export "
+                                     "date")
+    arrivals = Note(NoteCode.ARRIVALS_CHANGED, "... changed by -39% ...", change=-0.39)
+    assert "um −39\u00a0% verändert" in de.note(arrivals)
+    names = ["case_duration", "rework_rate", "wait:A->B", "proc:A", "rework:A", "rework:B"]
+    load = Note(NoteCode.WORKLOAD_CONFOUNDED, "the workload ...", weeks=13, change=0.27,
+                count=6, kpis=names)
+    assert "in den 13 Wochen" in de.note(load) and "um +27\u00a0% verändert" in de.note(load)
+    assert de.note(load).endswith("(6 Kennzahlen als „nicht zuzuordnen“ markiert: "
+                                  "Verfahrensdauer (Median), Nacharbeitsquote, Wartezeit „A“ → "
+                                  "„B“, Bearbeitungszeit „A“, Wiederholung „A“, …).")
+    mix = Note(NoteCode.CASE_MIX_SHIFTED, "...", attribute="verfahren", p=3.31e-13)
+    assert "(Chi-Quadrat-Test, p < 0,001)" in de.note(mix)
+    assert "(chi-square test, p = 0.012)" in en.note(Note(NoteCode.CASE_MIX_SHIFTED, "...",
+                                                          attribute="x", p=0.0123))
+    title = Note(NoteCode.GROUPS_COMPARED, "before → after", before="before", after="after")
+    assert de.note(title) == "vorher → nachher" and en.note(title) == "before → after"
+    by = Note(NoteCode.GROUPS_COMPARED, "kanal ≠ online → kanal = online",
+              before="kanal ≠ online", after="kanal = online")
+    assert de.note(by) == "kanal ≠ online → kanal = online"

@@ -108,6 +108,55 @@ def test_data_values_are_escaped(tmp_path, comparison):
     assert svgs and all("<script" not in s for s in svgs)
 
 
+def test_german_report_writes_the_analyses_notes_in_german(tmp_path, comparison):
+    no_start = ("the log has no start times: waiting is measured from one completion to the "
+                "next and includes the processing of the later step")
+    # a comparison read back from JSON has plain strings: one the report's own analyses also
+    # make (said once, in German), one it cannot translate (said, and marked as English)
+    comparison["notes"] = [no_start, "a note of a newer ist-analyse"]
+    result = report(evil_log(), tmp_path / "bericht.html", ENDS, comparison=comparison)
+    html = result.html.read_text(encoding="utf-8")
+    methods = html[html.index('data-section="methods"'):]
+    assert "Hinweise der Analyseschritte</h3>" in methods
+    assert ("Die Daten enthalten keine Startzeiten: Die Wartezeit wird vom Abschluss eines "
+            "Schritts bis zum Abschluss des nächsten gemessen") in methods
+    assert no_start not in html and "the log has no start times" not in html
+    assert "a note of a newer ist-analyse (englisch)" in methods
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # a log-rank test of 6 vs 6 cases
+def test_the_comparisons_warnings_are_written_in_the_reports_language(tmp_path):
+    """A report with a change date runs ``compare``: its warnings (English in the JSON) are
+    German sentences in the German report and English ones in the English report, and the
+    difference map is titled in the report's language."""
+    from ist_analyse.reporting.build import build_reports
+
+    de, en = build_reports(evil_log(), {"de": (tmp_path / "bericht.html", False),
+                                        "en": (tmp_path / "report.html", False)},
+                           ENDS, change="2024-03-10")
+    german = de.html.read_text(encoding="utf-8")
+    english = en.html.read_text(encoding="utf-8")
+    warnings = german[german.index('data-section="comparison"'):
+                      german.index('data-section="methods"')]
+    assert ('<li class="note">Erst 2 Wochen nach der Änderung: Auswirkungen auf lange '
+            'Verfahren sind noch nicht zu sehen.</li>') in warnings
+    assert "Placebo-Prüfungen zu kurz (nötig sind 16 Wochen)" in warnings
+    assert "weeks after the change" not in german and "placebo checks" not in german
+    assert "(englisch)" not in german
+    assert ("only 2 weeks after the change: effects on long procedures cannot be seen "
+            "yet") in english
+    pictures = [base64.b64decode(m).decode("utf-8") for m in
+                re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', german)]
+    diffmap = [svg for svg in pictures if "Benjamini" in svg]  # its legend
+    assert len(diffmap) == 1 and "vorher → nachher" in diffmap[0]
+    assert not any("before → after" in svg for svg in pictures)
+
+
+def test_a_warning_read_back_from_json_is_marked_as_english(comparison):
+    sec = _comparison_section(Texts("de"), comparison, None)
+    assert sec["warnings"] == ["41 % of the after cases are still open (englisch)"]
+
+
 def test_downloads_are_protected_against_formulas(tmp_path, comparison):
     result = report(evil_log(), tmp_path / "evil.html", ENDS, comparison=comparison)
     csvs = downloads_in(result.html.read_text(encoding="utf-8"))
@@ -135,6 +184,17 @@ def test_comparison_section_from_the_contract(comparison):
     sentences = _kpi_sentences(t, comparison)
     assert sentences[0].startswith("Verfahrensdauer (Median): von 74,0 auf 51,0 Tage")
     assert len(headline_kpis(comparison["kpis"])) == 5
+
+
+def test_difference_map_gets_a_page_of_its_own_like_the_process_map(comparison):
+    t = Texts("de")
+    assert _comparison_section(t, comparison, None)["diffmap"] is None
+    for (w, h), wide in (((1375, 1075), True), ((600, 900), False)):
+        comparison["difference_map"]["svg"] = (
+            f'<svg width="{w}pt" height="{h}pt" viewBox="0 0 {w} {h}" '
+            'xmlns="http://www.w3.org/2000/svg"></svg>').encode()
+        sec = _comparison_section(t, comparison, None)
+        assert sec["diffmap"] is not None and sec["diffmap_wide"] is wide
 
 
 def test_output_must_be_html(tmp_path):

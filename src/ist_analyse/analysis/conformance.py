@@ -78,6 +78,7 @@ from ist_analyse.analysis.progress import steps
 from ist_analyse.config import ImportOptions
 from ist_analyse.errors import ConfigError, ErrorCode, ModelError
 from ist_analyse.inspection import LogLike, as_import_result
+from ist_analyse.notes import Note, NoteCode
 from ist_analyse.privacy.suppress import K_MIN_DEFAULT, check_k_min
 
 METHODS = ("token-replay", "alignments")
@@ -370,8 +371,10 @@ def check_conformance(log: LogLike, model: SollModel | str | Path, *,
     if L.LIFECYCLE in df.columns:
         pending = df[L.LIFECYCLE].notna()
         if pending.any():
-            notes.append(f"{int(pending.sum())} events that are not completed activity "
-                         "instances (lifecycle start/schedule ...) were left out")
+            count = int(pending.sum())
+            notes.append(Note(NoteCode.LIFECYCLE_PENDING, f"{count} events that are not "
+                              "completed activity instances (lifecycle start/schedule ...) "
+                              "were left out", count=count))
             df = df[~pending]
     df = df.reset_index(drop=True)
     if df.empty:
@@ -395,10 +398,14 @@ def check_conformance(log: LogLike, model: SollModel | str | Path, *,
     ali_fit = (sum(len(c) for _, c, a in aligned if a["fitness"] == 1.0) / cases_aligned
                if aligned else None)
     if n_aligned < len(ordered):
-        notes.append(f"time budget of {time_budget:g} s: {n_aligned} of {len(ordered)} variants "
-                     f"aligned, covering {cases_aligned} of {n_cases} cases "
-                     f"({share_aligned:.1%}); alignment figures and the deviation table "
-                     "describe these cases only")
+        notes.append(Note(
+            NoteCode.ALIGNMENT_TIME_BUDGET,
+            f"time budget of {time_budget:g} s: {n_aligned} of {len(ordered)} variants "
+            f"aligned, covering {cases_aligned} of {n_cases} cases "
+            f"({share_aligned:.1%}); alignment figures and the deviation table "
+            "describe these cases only", seconds=time_budget, variants_aligned=n_aligned,
+            variants=len(ordered), cases_aligned=cases_aligned, cases=n_cases,
+            share=share_aligned))
 
     with _pm4py_errors(soll.source), _no_pm4py_progress_bars():
         if method == "token-replay":
@@ -412,8 +419,9 @@ def check_conformance(log: LogLike, model: SollModel | str | Path, *,
         if precision or (precision is None and len(pdf) <= PRECISION_MAX_EVENTS):
             prec = float(pm.precision_token_based_replay(pdf, net, im, fm))
         elif precision is None:
-            notes.append(f"precision not computed for more than {PRECISION_MAX_EVENTS} events "
-                         "(precision=True forces it)")
+            notes.append(Note(NoteCode.PRECISION_SKIPPED, "precision not computed for more "
+                              f"than {PRECISION_MAX_EVENTS} events (precision=True forces it)",
+                              events=PRECISION_MAX_EVENTS))
 
     return Conformance(
         method=method, model=soll.to_dict(), cases=n_cases, events=len(pdf),

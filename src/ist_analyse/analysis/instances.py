@@ -41,6 +41,7 @@ from ist_analyse import log as L
 from ist_analyse.analysis.calendar import DEFAULT_LAND, office_days, public_holidays
 from ist_analyse.config import ImportOptions
 from ist_analyse.errors import ErrorCode, SchemaError
+from ist_analyse.notes import Note, NoteCode
 
 if TYPE_CHECKING:
     import numpy as np
@@ -102,14 +103,17 @@ class Instances:
 
     def notes(self) -> list[str]:
         """What was left out or reinterpreted, in words."""
-        out = []
+        out: list[str] = []
         if self.excluded:
-            what = ", ".join(f"{n} {k}" for k, n in sorted(self.excluded.items()))
-            out.append(f"lifecycle events that are not completed activity instances were left "
-                       f"out ({what})")
+            counts = dict(sorted(self.excluded.items()))
+            what = ", ".join(f"{n} {k}" for k, n in counts.items())
+            out.append(Note(NoteCode.LIFECYCLE_LEFT_OUT, "lifecycle events that are not "
+                            f"completed activity instances were left out ({what})",
+                            counts=counts))
         if self.start_after_end:
-            out.append(f"{self.start_after_end} activity instances start after they end; their "
-                       "start time was ignored")
+            out.append(Note(NoteCode.START_AFTER_END, f"{self.start_after_end} activity "
+                            "instances start after they end; their start time was ignored",
+                            count=self.start_after_end))
         return out
 
     def local(self, expr: str | pl.Expr) -> np.ndarray:

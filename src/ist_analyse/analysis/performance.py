@@ -30,6 +30,7 @@ from ist_analyse.analysis.progress import steps
 from ist_analyse.config import DEFAULT_TIMEZONE, ImportOptions
 from ist_analyse.errors import ConfigError
 from ist_analyse.inspection import LogLike
+from ist_analyse.notes import Note, NoteCode
 from ist_analyse.privacy.suppress import (
     FLAG,
     K_MIN_DEFAULT,
@@ -173,8 +174,9 @@ def bottlenecks(log: LogLike, options: ImportOptions | None = None, *,
     if work_note:
         notes.append(work_note)
     if not inst.has_start_times:
-        notes.append("the log has no start times: waiting is measured from one completion to "
-                     "the next and includes the processing of the later step")
+        notes.append(Note(NoteCode.NO_START_TIMES, "the log has no start times: waiting is "
+                          "measured from one completion to the next and includes the "
+                          "processing of the later step"))
     all_suppressed = bool(trans[FLAG].all()) if len(trans) else False
     return Bottlenecks(
         source=inst.source, unit=inst.unit, working_days=working_days,
@@ -317,9 +319,10 @@ def workload_per_role(inst: I.Instances, k_min: int) -> tuple[pd.DataFrame | Non
     f = inst.frame
     if I.ROLE not in f.columns:
         if inst.has_staff_ids:
-            return None, ("workload is reported per role or team only: the log has staff ids "
-                          "but no role; map staff ids to roles ([staff] in the mapping file or "
-                          "--role-col). Nothing is reported per person.")
+            return None, Note(NoteCode.STAFF_IDS_WITHOUT_ROLES, "workload is reported per "
+                              "role or team only: the log has staff ids but no role; map staff "
+                              "ids to roles ([staff] in the mapping file or --role-col). "
+                              "Nothing is reported per person.")
         return None, None
     weeks = max(1.0, (f[I.END].max() - f[I.START].min()).total_seconds() / (7 * 86400))
     aggs = [pl.len().alias("instances"), pl.col(I.CASE).n_unique().alias("cases"),
@@ -345,8 +348,9 @@ def workload_per_role(inst: I.Instances, k_min: int) -> tuple[pd.DataFrame | Non
                       total_shown=True, order="instances")
     note = None
     if "staff" not in g:
-        note = ("roles without staff ids: a role with fewer than k_min staff members cannot be "
-                "recognised, check that no role is a single person")
+        note = Note(NoteCode.ROLES_WITHOUT_STAFF_IDS, "roles without staff ids: a role with "
+                    "fewer than k_min staff members cannot be recognised, check that no role "
+                    "is a single person", k_min=k_min)
     return rank(g, "instances", ["role"]), note
 
 

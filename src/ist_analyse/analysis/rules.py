@@ -79,6 +79,7 @@ from ist_analyse.analysis.calendar import DEFAULT_LAND, check_land, office_days,
 from ist_analyse.config import DEFAULT_TIMEZONE, ImportOptions, read_toml
 from ist_analyse.errors import ConfigError
 from ist_analyse.inspection import LogLike, as_import_result
+from ist_analyse.notes import Note, NoteCode
 from ist_analyse.privacy.suppress import K_MIN_DEFAULT, check_k_min
 
 KINDS = ("deadline", "order", "exists", "absent")
@@ -314,7 +315,8 @@ def check_rules(log: LogLike, rules: Sequence[Rule] | str | Path, *,
         ref = _parse_as_of(as_of) if as_of is not None else None
     ctx = _Context(df, ends, ref, land)
     if not ends and any(r.kind == "exists" for r in rules):
-        notes.append("no end activities given: 'exists' rules check every case, also open ones")
+        notes.append(Note(NoteCode.EXISTS_WITHOUT_END, "no end activities given: 'exists' "
+                          "rules check every case, also open ones"))
     results = [_check(rule, ctx, k_min) for rule in rules]
     return RuleResults(rules=results, as_of=_iso(ref), land=land, k_min=k_min,
                        cases=ctx.n_cases, end_activities=ends, notes=notes)

@@ -36,6 +36,7 @@ from ist_analyse.config import ImportOptions, parse_day
 from ist_analyse.errors import ConfigError
 from ist_analyse.inspection import LogLike, as_import_result
 from ist_analyse.io.pipeline import ImportResult
+from ist_analyse.notes import Note, NoteCode
 from ist_analyse.privacy.suppress import K_MIN_DEFAULT, MARK, check_k_min
 
 #: Okabe–Ito colours: skipped (orange), extra (vermilion), wrong order (blue), conforming (pale)
@@ -151,7 +152,9 @@ def check_soll_ist(log: LogLike, options: ImportOptions | None = None, *,
         if reference is not None:
             soll = discover_reference_model(closed, reference, noise=noise,
                                             timezone=options.timezone if options else None)
-            notes.append(f"the Soll model was discovered: {soll.source}")
+            notes.append(Note(NoteCode.SOLL_DISCOVERED,
+                              f"the Soll model was discovered: {soll.source}",
+                              model=soll.source))
         conf = check_conformance(closed, soll, method=method, time_budget=time_budget,
                                  k_min=k_min, precision=precision, **_progress_kw(progress))
     checked = None
@@ -172,11 +175,13 @@ def _closed_cases(result: ImportResult, options: ImportOptions | None,
     """The closed cases of the log (those with an end activity), and a note saying so."""
     ends = tuple(options.end_activities) if options is not None else ()
     if include_open:
-        return result, "open cases were compared with the Soll model too (include_open)"
+        return result, Note(NoteCode.OPEN_CASES_INCLUDED, "open cases were compared with "
+                            "the Soll model too (include_open)")
     if not ends:
-        return result, ("end activities unknown (--end-activity or the mapping file): open "
-                        "cases are compared with the Soll model too, their missing final "
-                        "steps count as skipped")
+        return result, Note(NoteCode.END_ACTIVITIES_UNKNOWN, "end activities unknown "
+                            "(--end-activity or the mapping file): open cases are compared "
+                            "with the Soll model too, their missing final steps count as "
+                            "skipped")
     df = result.log
     closed = df.loc[df[L.ACTIVITY].isin(ends).to_numpy(), L.CASE_ID].unique()
     keep = df[L.CASE_ID].isin(closed).to_numpy()
@@ -189,8 +194,9 @@ def _closed_cases(result: ImportResult, options: ImportOptions | None,
                           hint="check --end-activity, or compare open cases too "
                           "(include_open / --include-open)")
     kept = replace(result, log=df.loc[keep].reset_index(drop=True))
-    return kept, (f"{n_open} open cases (without {' / '.join(ends)}) were not compared with "
-                  "the Soll model; the rules check them")
+    return kept, Note(NoteCode.OPEN_CASES_NOT_COMPARED, f"{n_open} open cases (without "
+                      f"{' / '.join(ends)}) were not compared with the Soll model; the rules "
+                      "check them", count=n_open, ends=list(ends))
 
 
 def discover_reference_model(log: LogLike, period: str, *, noise: float = 0.2,
@@ -229,7 +235,10 @@ def discover_reference_model(log: LogLike, period: str, *, noise: float = 0.2,
 
     with contextlib.redirect_stdout(sys.stderr):
         net, im, fm = pm4py().convert_to_petri_net(tree)
-    source = (f"{len(cases)} cases started {first:%d.%m.%Y} – {last:%d.%m.%Y} ({algorithm})")
+    # a Note, so that the report can say in German which cases the model was mined from
+    source = Note(NoteCode.REFERENCE_MODEL,
+                  f"{len(cases)} cases started {first:%d.%m.%Y} – {last:%d.%m.%Y} ({algorithm})",
+                  cases=len(cases), first=first, last=last)
     return SollModel(net, im, fm, "discovered", len(net.places) + len(net.transitions), source)
 
 

@@ -29,6 +29,7 @@ from ist_analyse.comparison import blocks as B
 from ist_analyse.comparison import kpis as K
 from ist_analyse.comparison import periods as P
 from ist_analyse.comparison import survival as S
+from ist_analyse.notes import Note, NoteCode
 
 MIN_PLACEBO_WEEKS = 8
 #: bootstrap resamples of the placebo and shifted-date tests
@@ -143,58 +144,76 @@ def run_checks(mode: str, loaded: P.Loaded, before: P.Group, after: P.Group,
         plc = placebo(before, at, alpha=alpha, min_n=min_n, window=window,
                       block_weeks=block_weeks)
         sh = shifted(loaded, at, washout, alpha=alpha, min_n=min_n, block_weeks=block_weeks)
+    # each warning is a Note: its English text for the CLI and JSON, its code and raw values
+    # for the report, which writes it in its own language (ist_analyse.reporting.i18n.NOTES)
     warn: list[str] = []
     byname = {k.kpi: k for k in rows}
     dur = byname["case_duration"]
     for name, share in (("before", open_b), ("after", open_a)):
         if share is not None and share > OPEN_WARN:
-            warn.append(f"{share:.0%} of the {name} cases are still open at the export date: "
-                        "their durations are censored and the median rests on the cases "
-                        "closed so far; wait for more closings before drawing conclusions")
+            warn.append(Note(NoteCode.OPEN_SHARE_HIGH, f"{share:.0%} of the {name} cases are "
+                             "still open at the export date: their durations are censored and "
+                             "the median rests on the cases closed so far; wait for more "
+                             "closings before drawing conclusions", share=share, group=name))
     if dur.verdict == "not_enough_data":
-        warn.append(f"too few closed cases for a verdict on case duration (at least {min_n} "
-                    "closed cases per group are needed)")
+        warn.append(Note(NoteCode.DURATION_TOO_FEW_CLOSED, "too few closed cases for a "
+                         f"verdict on case duration (at least {min_n} closed cases per group "
+                         "are needed)", min_n=min_n))
     if dur.before is None or dur.after is None:
-        warn.append("the median case duration is not reached in a group (fewer than half of "
-                    "its cases are closed); compare the restricted mean (RMST) instead")
+        warn.append(Note(NoteCode.MEDIAN_NOT_REACHED, "the median case duration is not reached "
+                         "in a group (fewer than half of its cases are closed); compare the "
+                         "restricted mean (RMST) instead"))
     weeks_after = (after.end - after.start).days / 7
     if mode == "change" and weeks_after < MIN_AFTER_WEEKS:
-        warn.append(f"only {weeks_after:.0f} weeks after the change: effects on long "
-                    "procedures cannot be seen yet")
+        warn.append(Note(NoteCode.AFTER_PERIOD_SHORT, f"only {weeks_after:.0f} weeks after the "
+                         "change: effects on long procedures cannot be seen yet",
+                         weeks=weeks_after))
     arr = byname.get("arrivals_per_week")
     if arr is not None and arr.before and arr.after is not None and \
             abs(arr.after / arr.before - 1) > ARRIVALS_WARN:
-        warn.append(f"the number of new cases per week changed by "
-                    f"{arr.after / arr.before - 1:+.0%}: a different workload can explain "
-                    "changes in waits and durations as well as the change itself")
+        change = arr.after / arr.before - 1
+        warn.append(Note(NoteCode.ARRIVALS_CHANGED, "the number of new cases per week changed "
+                         f"by {change:+.0%}: a different workload can explain changes in waits "
+                         "and durations as well as the change itself", change=change))
     load = workload or {}
     if load.get("change") is not None and abs(load["change"]) >= K.WORKLOAD_RELEVANCE \
             and load.get("significant"):
-        names = load.get("confounded") or []
-        warn.append(f"the workload (new cases per week in the {load['window_days'] // 7} weeks "
-                    f"before each case's start) changed by {load['change']:+.0%} between the "
-                    "groups: differences in durations, waits and rework that point the way "
-                    "this workload change predicts cannot be attributed to the process change"
-                    + (f" ({len(names)} KPIs marked 'confounded': "
-                       + ", ".join(names[:5]) + (", ..." if len(names) > 5 else "") + ")"
-                       if names else ""))
+        names = list(load.get("confounded") or [])
+        weeks, change = load["window_days"] // 7, load["change"]
+        text = (f"the workload (new cases per week in the {weeks} weeks before each case's "
+                f"start) changed by {change:+.0%} between the groups: differences in "
+                "durations, waits and rework that point the way this workload change predicts "
+                "cannot be attributed to the process change")
+        if names:
+            warn.append(Note(NoteCode.WORKLOAD_CONFOUNDED, text + f" ({len(names)} KPIs marked "
+                             "'confounded': " + ", ".join(names[:5])
+                             + (", ..." if len(names) > 5 else "") + ")",
+                             weeks=weeks, change=change, count=len(names), kpis=names))
+        else:
+            warn.append(Note(NoteCode.WORKLOAD_CHANGED, text, weeks=weeks, change=change))
     if mix.get("shifted"):
-        warn.append(f"the case mix ({mix.get('attribute')}) differs between the groups "
-                    f"(chi-square p = {mix['p_value']:.3g}); see the comparison per case type")
+        warn.append(Note(NoteCode.CASE_MIX_SHIFTED, f"the case mix ({mix.get('attribute')}) "
+                         f"differs between the groups (chi-square p = {mix['p_value']:.3g}); "
+                         "see the comparison per case type", attribute=mix.get("attribute"),
+                         p=mix["p_value"]))
     bad = [p for p in plc if p["significant"]]
     if bad:
-        warn.append(f"{len(bad)} of {len(plc)} placebo tests at dates without a change are "
-                    "significant: the data have trends or seasons that the comparison "
-                    "cannot separate from an effect")
+        warn.append(Note(NoteCode.PLACEBO_SIGNIFICANT, f"{len(bad)} of {len(plc)} placebo tests "
+                         "at dates without a change are significant: the data have trends or "
+                         "seasons that the comparison cannot separate from an effect",
+                         count=len(bad), total=len(plc)))
     if sh and dur.significant:
         stronger = [s for s in sh if s["p_value"] is not None and dur.p_value is not None
                     and s["p_value"] < dur.p_value and s["significant"]]
         if stronger:
-            warn.append("with the change date moved by ±4 weeks the case-duration difference "
-                        "is as clear or clearer: the change may have started at another "
-                        "time, or the difference is a trend")
+            weeks = max(abs(w) for w in SHIFT_WEEKS)
+            warn.append(Note(NoteCode.SHIFTED_DATE_CLEARER, f"with the change date moved by "
+                             f"±{weeks} weeks the case-duration difference is as clear or "
+                             "clearer: the change may have started at another time, or the "
+                             "difference is a trend", weeks=weeks))
     if mode == "change" and enabled and not plc:
-        warn.append(f"the before period is too short for placebo checks (needs "
-                    f"{2 * MIN_PLACEBO_WEEKS} weeks)")
+        warn.append(Note(NoteCode.PLACEBO_PERIOD_TOO_SHORT, "the before period is too short "
+                         f"for placebo checks (needs {2 * MIN_PLACEBO_WEEKS} weeks)",
+                         weeks=2 * MIN_PLACEBO_WEEKS))
     return {"placebo": plc, "shifted": sh, "open_share": {"before": open_b, "after": open_a},
             "warnings": warn}

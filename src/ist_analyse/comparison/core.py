@@ -26,6 +26,7 @@ from ist_analyse.comparison import timeseries as T
 from ist_analyse.config import DEFAULT_TIMEZONE, ImportOptions
 from ist_analyse.errors import ConfigError
 from ist_analyse.inspection import LogLike
+from ist_analyse.notes import Note, NoteCode
 from ist_analyse.privacy.suppress import K_MIN_DEFAULT, check_k_min
 
 #: fewer observations per group than this: "not enough data", no p-value
@@ -241,12 +242,15 @@ def compare(log: LogLike, other: LogLike | None = None, options: ImportOptions |
                        if rows and rows[-1].kpi == "completions_per_week" else None)
         seg = T.segmented(weekly, alpha=alpha) if segmented and mode == "change" else None
         if segmented and mode != "change":
-            notes.append("the segmented regression needs a change date; it was skipped")
+            notes.append(Note(NoteCode.SEGMENTED_NEEDS_CHANGE, "the segmented regression "
+                              "needs a change date; it was skipped"))
         advance("checks and difference map")
         from ist_analyse.comparison import diffmap as D
 
         dmap = D.difference_map(rows, seen, k_min=k_min, min_n=min_n,
-                                title=f"{before.label} → {after.label}")
+                                title=Note(NoteCode.GROUPS_COMPARED,
+                                           f"{before.label} → {after.label}",
+                                           before=before.label, after=after.label))
         if map_output is not None:
             dmap["file"] = str(D.write_map(dmap, map_output, inputs=[
                 x for x in (log, other) if isinstance(x, str | Path)]))

@@ -25,6 +25,7 @@ from typing import Any
 
 from ist_analyse.analysis import dot as D
 from ist_analyse.comparison import kpis as K
+from ist_analyse.notes import Note
 from ist_analyse.privacy.suppress import MARK
 
 COLOURS = {"faster": "#1a9850", "slower": "#d73027", "new": "#4575b4", "gone": "#969696",
@@ -109,7 +110,12 @@ def dot_source(dmap: dict[str, Any], lang: str = "de") -> str:
     w = WORDS[lang]
     edges = drawn_edges(dmap["edges"])
     legend = w["legend"].format(shown=len(edges), total=len(dmap["edges"]))
-    g = D.new_graph(dmap.get("title") or w["title"], D.html_text(legend, 110))
+    title = dmap.get("title")
+    if isinstance(title, Note):  # "before → after": the groups' names in ``lang``
+        from ist_analyse.reporting.i18n import Texts
+
+        title = Texts(lang).note(title)
+    g = D.new_graph(title or w["title"], D.html_text(legend, 110))
     names = sorted({e["from"] for e in edges} | {e["to"] for e in edges})
     ids = {n: f"n{i}" for i, n in enumerate(names)}
     for n in names:

@@ -34,6 +34,7 @@ from ist_analyse import log as L
 from ist_analyse.analysis import instances as I
 from ist_analyse.config import DEFAULT_TIMEZONE, ImportOptions
 from ist_analyse.errors import ConfigError
+from ist_analyse.notes import Note, NoteCode
 
 DAY_US = 86_400 * 1_000_000
 #: per-case columns of :attr:`Loaded.cases`
@@ -167,8 +168,10 @@ def load(log: Any, options: ImportOptions | None = None, *,
     if ends:
         missing = [e for e in ends if e not in set(f[I.ACT].cast(pl.String).unique())]
         if len(missing) == len(ends):
-            notes.append("none of the end activities (" + ", ".join(ends) + ") occurs in "
-                         f"{Path(str(source)).name}: every case counts as open")
+            name = Path(str(source)).name
+            notes.append(Note(NoteCode.END_ACTIVITIES_MISSING, "none of the end activities ("
+                              + ", ".join(ends) + f") occurs in {name}: every case counts as "
+                              "open", ends=list(ends), file=name))
         closing = (f.filter(pl.col(I.ACT).cast(pl.String).is_in(ends))
                    .group_by(I.CASE).agg(pl.col(I.END).min().alias(END)))
         agg = agg.join(closing, on=I.CASE, how="left")
@@ -182,10 +185,11 @@ def load(log: Any, options: ImportOptions | None = None, *,
         agg = agg.with_columns(pl.when(pl.col(LAST) <= cutoff.to_pydatetime())
                                .then(pl.col(LAST)).alias(END))
         heuristic = True
-        rule = (f"no end activities given: a case counts as closed at its last event when "
-                f"nothing happened in the {idle:.0f} days before the export date (95th "
-                "percentile of the gaps between events); give --end-activity for exact "
-                "figures")
+        # a warning of the comparison too: a Note, so that the report can write it in German
+        rule = Note(NoteCode.CLOSED_BY_IDLE_TIME, "no end activities given: a case counts as "
+                    f"closed at its last event when nothing happened in the {idle:.0f} days "
+                    "before the export date (95th percentile of the gaps between events); give "
+                    "--end-activity for exact figures", days=idle)
     as_of_py = ref.to_pydatetime()
     cases = (agg.sort(I.CASE)
              .with_columns(pl.col(END).is_not_null().alias(CLOSED))

@@ -31,6 +31,7 @@ from ist_analyse.errors import OutputError
 from ist_analyse.files import check_output, write_text_atomic
 from ist_analyse.inspection import LogLike, as_import_result, inspect_log
 from ist_analyse.io.pipeline import ImportResult
+from ist_analyse.notes import Note
 from ist_analyse.privacy.suppress import FLAG, K_MIN_DEFAULT, check_k_min, suppress_rows
 from ist_analyse.reporting import charts as C
 from ist_analyse.reporting.html import render_html
@@ -671,7 +672,7 @@ def _comparison_section(texts: Texts, doc: dict[str, Any] | None,
                              result=t("cmp.sig_yes" if c.get("significant") else "cmp.sig_no"),
                              p=t.p(c.get("p_value"))))
     for c in checks.get("shifted") or []:
-        check_lines.append(t("cmp.shifted", weeks=t.int(c.get("shift_weeks")),
+        check_lines.append(t("cmp.shifted", weeks=t.signed(c.get("shift_weeks"), 0),
                              diff=t.signed(c.get("difference")), p=t.p(c.get("p_value"))))
     kpi_frame = pd.DataFrame(all_kpis)
     if len(kpi_frame):
@@ -681,7 +682,9 @@ def _comparison_section(texts: Texts, doc: dict[str, Any] | None,
                       if len(all_kpis) > len(shown_kpis) else None),
         "missing": None, "intro": intro, "periods": period_rows, "kpis": kpi_rows,
         "case_mix": case_mix, "weekly": weekly_chart, "km": km, "diffmap": diffmap,
-        "checks": check_lines, "warnings": [str(w) for w in checks.get("warnings") or []],
+        # like the process map, a page of its own in the PDF (landscape when wide)
+        "diffmap_wide": _is_wide(svg) if isinstance(svg, bytes) else False,
+        "checks": check_lines, "warnings": [t.note(w) for w in checks.get("warnings") or []],
         "kpi_download": download("vergleich" if t.lang == "de" else "comparison",
                                  kpi_frame, lang=t.lang) if len(kpi_frame) else None,
     }
@@ -720,8 +723,12 @@ def _methods(texts: Texts, bott: Any, pmap: Any, conf: Any, rule_res: Any,
     if cmp_doc is not None:
         items.append(t("meth.compare", alpha=t.num(cmp_doc.get("alpha", 0.05), 2)))
     items.append(t("meth.privacy", k=k_min))
-    analysis_notes = list(dict.fromkeys(
-        [*bott.notes, *pmap.notes, *(conf.notes if conf is not None else []),
-         *(rule_res.notes if rule_res is not None else []),
-         *((cmp_doc or {}).get("notes") or []), *notes]))
-    return {"items": items, "notes": [str(n) for n in analysis_notes], "software": ""}
+    # one line per English text; of equal texts a Note wins over a plain string (a comparison
+    # read back from JSON), so that the report can write it in its own language
+    unique: dict[str, str] = {}
+    for n in [*bott.notes, *pmap.notes, *(conf.notes if conf is not None else []),
+              *(rule_res.notes if rule_res is not None else []),
+              *((cmp_doc or {}).get("notes") or []), *notes]:
+        if n not in unique or isinstance(n, Note):
+            unique[n] = n
+    return {"items": items, "notes": [t.note(n) for n in unique.values()], "software": ""}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
 from ist_analyse.errors import ConfigError
+from ist_analyse.notes import Note, NoteCode
 from ist_analyse.privacy.suppress import MARK
 
 LANGS = ("de", "en")
@@ -198,8 +200,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
                           "gesicherte Änderung) stehen in der Tabelle zum Herunterladen.",
         "cmp.checks": "Robustheitsprüfungen",
         "cmp.placebo": "Placebo-Datum {date}: {kpi} {result} (p = {p}).",
-        "cmp.shifted": "Änderungsdatum um {weeks} Wochen verschoben: Differenz {diff} "
-                       "(p = {p}).",
+        "cmp.shifted": "Änderungsdatum um {weeks} Wochen verschoben: Differenz der "
+                       "Verfahrensdauer {diff} Tage (p = {p}).",
         "cmp.sig_yes": "signifikant",
         "cmp.sig_no": "nicht signifikant",
         "cmp.warnings": "Warnhinweise",
@@ -246,7 +248,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
                         "Schlüssel pseudonymisiert, der die Behörde nicht verlässt; Zahlen über "
                         "weniger als {k} Vorgänge sind ausgeblendet (·), Zahlen gibt es nie je "
                         "Person.",
-        "meth.notes": "Hinweise der Analyseschritte (englisch)",
+        "meth.notes": "Hinweise der Analyseschritte",
+        "meth.note_untranslated": "{text} (englisch)",
         "meth.software": "Erstellt mit ist-analyse {version} in {seconds} s.",
         "meth.working_days": "Arbeitstagen (Mo–Fr ohne Feiertage {land})",
         "meth.calendar_days": "Kalendertagen",
@@ -423,7 +426,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
                           "change) are in the downloadable table.",
         "cmp.checks": "Robustness checks",
         "cmp.placebo": "Placebo date {date}: {kpi} {result} (p = {p}).",
-        "cmp.shifted": "Change date shifted by {weeks} weeks: difference {diff} (p = {p}).",
+        "cmp.shifted": "Change date shifted by {weeks} weeks: difference in case duration "
+                       "{diff} days (p = {p}).",
         "cmp.sig_yes": "significant",
         "cmp.sig_no": "not significant",
         "cmp.warnings": "Warnings",
@@ -469,6 +473,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
                         "stays in the office; figures about fewer than {k} cases are suppressed "
                         "(·), and no figure is ever given per person.",
         "meth.notes": "Notes from the analysis steps",
+        "meth.note_untranslated": "{text}",
         "meth.software": "Made with ist-analyse {version} in {seconds} s.",
         "meth.working_days": "office days (Mon–Fri without public holidays of {land})",
         "meth.calendar_days": "calendar days",
@@ -502,7 +507,232 @@ FINDINGS: dict[str, dict[str, str]] = {
         "LIFECYCLE": "{count} Start-/Ende-Ereignisse wurden zu Tätigkeiten zusammengefasst "
                      "oder gesondert gezählt.",
     },
-    "en": {},
+    "en": {
+        "ROWS_SKIPPED": "{count} unreadable rows were skipped.",
+        "DUPLICATE_EVENTS": "{count} events repeat another event of the same case exactly "
+                            "(same activity, same time).",
+        "SINGLE_EVENT_CASES": "{count} cases consist of a single event.",
+        "OUT_OF_ORDER": "{count} cases list events out of time order; they were sorted by "
+                        "time.",
+        "FUTURE_TIMESTAMPS": "{count} events lie in the future.",
+        "EARLY_TIMESTAMPS": "{count} events are dated before 1990 (typing error or "
+                            "placeholder?).",
+        "IDENTICAL_TIMESTAMPS": "{count} events share their time with the previous event of "
+                                "the case: their order is not known.",
+        "START_AFTER_END": "{count} activities start after they end.",
+        "DATE_ONLY": "{count} timestamps have a date but no time (read as 00:00).",
+        "DST_AMBIGUOUS": "{count} local times fall into a daylight saving time change.",
+        "LIFECYCLE": "{count} start/complete events were merged into activities or counted "
+                     "separately.",
+    },
+}
+
+
+# Notes of the analyses (:class:`ist_analyse.notes.Note`), by code. The CLI and ``--json`` keep
+# the analysis' English text; the report writes these sentences instead. A placeholder's
+# format names how its raw value is shown (:class:`_NoteFormatter`): ``int``, ``num``,
+# ``pct`` / ``pct0`` (share, 1 or no decimals), ``signed_pct0`` (a relative change), ``p`` ("p =
+# 0,012"), ``date``, ``names`` (quoted, comma-separated), ``counts`` ({name: n}), ``group``
+# (before/after of the comparison), ``kpis`` (KPI names of the comparison), ``note`` (a nested
+# note); without a format the value is shown as it is (a file name).
+NOTES: dict[str, dict[str, str]] = {
+    "de": {
+        NoteCode.LIFECYCLE_LEFT_OUT: "Ereignisse, die keinen erledigten Arbeitsschritt melden "
+                                     "(z. B. Beginn oder Planung eines Schritts), wurden nicht "
+                                     "als Schritte gezählt: {counts:counts}.",
+        NoteCode.START_AFTER_END: "{count:int} Arbeitsschritte beginnen laut Daten nach ihrem "
+                                  "Ende; ihre Startzeit wurde nicht verwendet.",
+        NoteCode.NO_START_TIMES: "Die Daten enthalten keine Startzeiten: Die Wartezeit wird vom "
+                                 "Abschluss eines Schritts bis zum Abschluss des nächsten "
+                                 "gemessen und enthält deshalb auch dessen Bearbeitungszeit.",
+        NoteCode.ROLES_WITHOUT_STAFF_IDS: "Zu den Rollen gibt es keine Personalkennungen: Ob "
+                                          "eine Rolle weniger als {k_min:int} Beschäftigte hat, "
+                                          "ist nicht erkennbar. Bitte prüfen, dass keine Rolle "
+                                          "nur aus einer Person besteht.",
+        NoteCode.STAFF_IDS_WITHOUT_ROLES: "Die Arbeitslast wird nur je Rolle oder Team "
+                                          "gezeigt: Die Daten enthalten Personalkennungen, aber "
+                                          "keine Rollen. Für die Arbeitslast je Rolle die "
+                                          "Kennungen in der Zuordnungsdatei Rollen zuordnen "
+                                          "([staff] oder --role-col). Zu einzelnen Personen "
+                                          "wird nichts gezeigt.",
+        NoteCode.LIFECYCLE_PENDING: "{count:int} Ereignisse, die keinen erledigten "
+                                    "Arbeitsschritt melden (z. B. Beginn oder Planung eines "
+                                    "Schritts), wurden beim Soll/Ist-Vergleich ausgelassen.",
+        NoteCode.ALIGNMENT_TIME_BUDGET: "Zeitbudget von {seconds:num} Sekunden: "
+                                        "Nur {variants_aligned:int} von {variants:int} "
+                                        "Ablaufvarianten wurden Schritt für Schritt mit dem "
+                                        "Soll-Modell abgeglichen. Sie umfassen "
+                                        "{cases_aligned:int} von {cases:int} Vorgängen "
+                                        "({share:pct}); die Abweichungstabelle beschreibt nur "
+                                        "diese Vorgänge.",
+        NoteCode.PRECISION_SKIPPED: "Die Präzision des Soll-Modells wurde nicht berechnet: Bei "
+                                    "mehr als {events:int} Ereignissen dauert das zu lange.",
+        NoteCode.EXISTS_WITHOUT_END: "Keine Abschlussschritte angegeben: Regeln für "
+                                     "Pflichtschritte prüfen jeden Vorgang, auch noch offene.",
+        NoteCode.OPEN_CASES_INCLUDED: "Auch offene Vorgänge wurden mit dem Soll-Modell "
+                                      "verglichen.",
+        NoteCode.END_ACTIVITIES_UNKNOWN: "Die Abschlussschritte sind nicht angegeben: Auch "
+                                         "offene Vorgänge wurden mit dem Soll-Modell "
+                                         "verglichen, ihre noch fehlenden letzten Schritte "
+                                         "zählen als ausgelassen.",
+        NoteCode.OPEN_CASES_NOT_COMPARED: "{count:int} offene Vorgänge (ohne Abschlussschritt "
+                                          "{ends:names}) wurden nicht mit dem Soll-Modell "
+                                          "verglichen; die Prüfung der Fristen und Regeln "
+                                          "erfasst sie trotzdem.",
+        NoteCode.REFERENCE_MODEL: "{cases:int} Vorgänge, begonnen vom {first:date} bis "
+                                  "{last:date}",
+        NoteCode.SOLL_DISCOVERED: "Das Soll-Modell wurde aus den Abläufen eines "
+                                  "Referenzzeitraums ermittelt: {model:note}.",
+        NoteCode.END_ACTIVITIES_MISSING: "Keiner der Abschlussschritte ({ends:names}) kommt in "
+                                         "{file} vor: Jeder Vorgang gilt als offen.",
+        NoteCode.ONLY_DEADLINE_RULES: "Von den Regeln gehen nur die Fristen in den Vorher/"
+                                      "Nachher-Vergleich ein; Reihenfolge, Pflichtschritte und "
+                                      "verbotene Schritte prüft der Soll/Ist-Vergleich.",
+        NoteCode.SEGMENTED_NEEDS_CHANGE: "Die Trendanalyse (segmentierte Regression) braucht "
+                                         "ein Änderungsdatum; sie entfällt.",
+        # the comparison's warnings
+        NoteCode.CLOSED_BY_IDLE_TIME: "Keine Abschlussschritte angegeben: Ein Vorgang gilt mit "
+                                      "seinem letzten Ereignis als abgeschlossen, wenn in den "
+                                      "{days:int} Tagen vor dem Exportzeitpunkt nichts mehr "
+                                      "geschah (95 % der Abstände zwischen zwei Ereignissen "
+                                      "sind kürzer). Genaue Zahlen gibt es mit Angabe der "
+                                      "Abschlussschritte (--end-activity).",
+        NoteCode.OPEN_SHARE_HIGH: "{share:pct0} der Vorgänge der Gruppe „{group:group}“ sind "
+                                  "zum Exportzeitpunkt noch offen: Ihre Dauer steht noch nicht "
+                                  "fest, und der Median stützt sich auf die bisher "
+                                  "abgeschlossenen Vorgänge. Vor Schlussfolgerungen weitere "
+                                  "Abschlüsse abwarten.",
+        NoteCode.DURATION_TOO_FEW_CLOSED: "Zu wenige abgeschlossene Vorgänge für ein Ergebnis "
+                                          "zur Verfahrensdauer (nötig sind mindestens "
+                                          "{min_n:int} je Gruppe).",
+        NoteCode.MEDIAN_NOT_REACHED: "In einer Gruppe ist weniger als die Hälfte der Vorgänge "
+                                     "abgeschlossen, der Median ihrer Verfahrensdauer ist daher "
+                                     "noch nicht erreicht; aussagekräftiger ist dann die "
+                                     "mittlere Verfahrensdauer bis zum Horizont (RMST).",
+        NoteCode.AFTER_PERIOD_SHORT: "Erst {weeks:int} Wochen nach der Änderung: Auswirkungen "
+                                     "auf lange Verfahren sind noch nicht zu sehen.",
+        NoteCode.ARRIVALS_CHANGED: "Die Zahl neuer Vorgänge pro Woche hat sich um "
+                                   "{change:signed_pct0} verändert: Eine andere Arbeitslast kann "
+                                   "Änderungen der Warte- und Verfahrensdauern ebenso erklären "
+                                   "wie die Maßnahme selbst.",
+        NoteCode.WORKLOAD_CHANGED: "Die Arbeitslast (neue Vorgänge pro Woche in den {weeks:int} "
+                                   "Wochen vor dem Beginn eines Vorgangs) hat sich zwischen den "
+                                   "Gruppen um {change:signed_pct0} verändert: Unterschiede bei "
+                                   "Verfahrensdauer, Wartezeiten und Nacharbeit in der Richtung, "
+                                   "die diese Änderung der Arbeitslast erwarten lässt, sind "
+                                   "nicht der Prozessänderung zuzuordnen.",
+        NoteCode.WORKLOAD_CONFOUNDED: "Die Arbeitslast (neue Vorgänge pro Woche in den "
+                                      "{weeks:int} Wochen vor dem Beginn eines Vorgangs) hat "
+                                      "sich zwischen den Gruppen um {change:signed_pct0} "
+                                      "verändert: Unterschiede bei Verfahrensdauer, Wartezeiten "
+                                      "und Nacharbeit in der Richtung, die diese Änderung der "
+                                      "Arbeitslast erwarten lässt, sind nicht der "
+                                      "Prozessänderung zuzuordnen ({count:int} Kennzahlen als "
+                                      "„nicht zuzuordnen“ markiert: {kpis:kpis}).",
+        NoteCode.CASE_MIX_SHIFTED: "Der Fallmix ({attribute}) unterscheidet sich zwischen den "
+                                   "Gruppen (Chi-Quadrat-Test, {p:p}): Ein Teil der Unterschiede "
+                                   "kann daher kommen; siehe die Tabelle zum Fallmix.",
+        NoteCode.PLACEBO_SIGNIFICANT: "{count:int} von {total:int} Placebo-Tests zu Zeitpunkten "
+                                      "ohne Änderung sind signifikant: Die Daten haben Trends "
+                                      "oder saisonale Schwankungen, die der Vergleich nicht von "
+                                      "einer Wirkung der Änderung trennen kann.",
+        NoteCode.SHIFTED_DATE_CLEARER: "Mit einem um ±{weeks:int} Wochen verschobenen "
+                                       "Änderungsdatum ist der Unterschied der Verfahrensdauer "
+                                       "ebenso deutlich oder deutlicher: Die Änderung hat "
+                                       "vielleicht zu einem anderen Zeitpunkt begonnen, oder der "
+                                       "Unterschied ist ein Trend.",
+        NoteCode.PLACEBO_PERIOD_TOO_SHORT: "Der Zeitraum vor der Änderung ist für die "
+                                           "Placebo-Prüfungen zu kurz (nötig sind {weeks:int} "
+                                           "Wochen).",
+        # the title of the difference map
+        NoteCode.GROUPS_COMPARED: "{before:group} → {after:group}",
+    },
+    "en": {
+        NoteCode.LIFECYCLE_LEFT_OUT: "lifecycle events that are not completed activity "
+                                     "instances were left out ({counts:counts})",
+        NoteCode.START_AFTER_END: "{count:int} activity instances start after they end; their "
+                                  "start time was ignored",
+        NoteCode.NO_START_TIMES: "the log has no start times: waiting is measured from one "
+                                 "completion to the next and includes the processing of the "
+                                 "later step",
+        NoteCode.ROLES_WITHOUT_STAFF_IDS: "roles without staff ids: a role with fewer than "
+                                          "{k_min:int} staff members cannot be recognised, "
+                                          "check that no role is a single person",
+        NoteCode.STAFF_IDS_WITHOUT_ROLES: "workload is reported per role or team only: the "
+                                          "log has staff ids but no role; map staff ids to "
+                                          "roles ([staff] in the mapping file or --role-col). "
+                                          "Nothing is reported per person.",
+        NoteCode.LIFECYCLE_PENDING: "{count:int} events that are not completed activity "
+                                    "instances (lifecycle start/schedule ...) were left out",
+        NoteCode.ALIGNMENT_TIME_BUDGET: "time budget of {seconds:num} s: {variants_aligned:int} "
+                                        "of {variants:int} variants aligned, covering "
+                                        "{cases_aligned:int} of {cases:int} cases ({share:pct}); "
+                                        "alignment figures and the deviation table describe "
+                                        "these cases only",
+        NoteCode.PRECISION_SKIPPED: "precision not computed for more than {events:int} events",
+        NoteCode.EXISTS_WITHOUT_END: "no end activities given: 'exists' rules check every "
+                                     "case, also open ones",
+        NoteCode.OPEN_CASES_INCLUDED: "open cases were compared with the Soll model too",
+        NoteCode.END_ACTIVITIES_UNKNOWN: "end activities unknown: open cases are compared with "
+                                         "the Soll model too, their missing final steps count "
+                                         "as skipped",
+        NoteCode.OPEN_CASES_NOT_COMPARED: "{count:int} open cases (without {ends:names}) were "
+                                          "not compared with the Soll model; the rules check "
+                                          "them",
+        NoteCode.REFERENCE_MODEL: "{cases:int} cases started {first:date} – {last:date}",
+        NoteCode.SOLL_DISCOVERED: "the Soll model was discovered: {model:note}",
+        NoteCode.END_ACTIVITIES_MISSING: "none of the end activities ({ends:names}) occurs in "
+                                         "{file}: every case counts as open",
+        NoteCode.ONLY_DEADLINE_RULES: "only deadline rules are compared; order/exists/absent "
+                                      "rules are checked by 'conformance'",
+        NoteCode.SEGMENTED_NEEDS_CHANGE: "the segmented regression needs a change date; it was "
+                                         "skipped",
+        NoteCode.CLOSED_BY_IDLE_TIME: "no end activities given: a case counts as closed at its "
+                                      "last event when nothing happened in the {days:int} days "
+                                      "before the export date (95th percentile of the gaps "
+                                      "between events); give --end-activity for exact figures",
+        NoteCode.OPEN_SHARE_HIGH: "{share:pct0} of the {group:group} cases are still open at "
+                                  "the export date: their durations are censored and the median "
+                                  "rests on the cases closed so far; wait for more closings "
+                                  "before drawing conclusions",
+        NoteCode.DURATION_TOO_FEW_CLOSED: "too few closed cases for a verdict on case duration "
+                                          "(at least {min_n:int} closed cases per group are "
+                                          "needed)",
+        NoteCode.MEDIAN_NOT_REACHED: "the median case duration is not reached in a group "
+                                     "(fewer than half of its cases are closed); compare the "
+                                     "restricted mean (RMST) instead",
+        NoteCode.AFTER_PERIOD_SHORT: "only {weeks:int} weeks after the change: effects on long "
+                                     "procedures cannot be seen yet",
+        NoteCode.ARRIVALS_CHANGED: "the number of new cases per week changed by "
+                                   "{change:signed_pct0}: a different workload can explain "
+                                   "changes in waits and durations as well as the change itself",
+        NoteCode.WORKLOAD_CHANGED: "the workload (new cases per week in the {weeks:int} weeks "
+                                   "before each case's start) changed by {change:signed_pct0} "
+                                   "between the groups: differences in durations, waits and "
+                                   "rework that point the way this workload change predicts "
+                                   "cannot be attributed to the process change",
+        NoteCode.WORKLOAD_CONFOUNDED: "the workload (new cases per week in the {weeks:int} weeks "
+                                      "before each case's start) changed by "
+                                      "{change:signed_pct0} between the groups: differences in "
+                                      "durations, waits and rework that point the way this "
+                                      "workload change predicts cannot be attributed to the "
+                                      "process change ({count:int} figures marked “cannot be "
+                                      "attributed”: {kpis:kpis})",
+        NoteCode.CASE_MIX_SHIFTED: "the case mix ({attribute}) differs between the groups "
+                                   "(chi-square test, {p:p}): part of the differences may come "
+                                   "from it; see the case mix table",
+        NoteCode.PLACEBO_SIGNIFICANT: "{count:int} of {total:int} placebo tests at dates without "
+                                      "a change are significant: the data have trends or "
+                                      "seasons that the comparison cannot separate from an "
+                                      "effect",
+        NoteCode.SHIFTED_DATE_CLEARER: "with the change date moved by ±{weeks:int} weeks the "
+                                       "case-duration difference is as clear or clearer: the "
+                                       "change may have started at another time, or the "
+                                       "difference is a trend",
+        NoteCode.PLACEBO_PERIOD_TOO_SHORT: "the before period is too short for placebo checks "
+                                           "(needs {weeks:int} weeks)",
+        NoteCode.GROUPS_COMPARED: "{before:group} → {after:group}",
+    },
 }
 
 
@@ -544,6 +774,24 @@ class Texts:
         text = FINDINGS.get(self.lang, {}).get(code)
         return text.format(count=self.int(count)) if text else message
 
+    def note(self, note: str) -> str:
+        """A note of the analyses in the report's language.
+
+        A :class:`~ist_analyse.notes.Note` gets the catalogue's sentence for its code, filled
+        with its raw values in this language's formats. A plain string (a comparison read back
+        from JSON, an analysis without codes) is shown as written, and the German report says
+        that it is English rather than passing it off as a translation.
+        """
+        if isinstance(note, Note):
+            text = NOTES[self.lang].get(note.code)
+            if text is not None:
+                return _NoteFormatter(self).format(text, **note.values)
+        return self("meth.note_untranslated", text=str(note))
+
+    def quote(self, name: Any) -> str:
+        """A name in this language's quotation marks: „Antrag“ (de) / “Antrag” (en)."""
+        return f"„{name}“" if self.lang == "de" else f"“{name}”"
+
     # ---- numbers ------------------------------------------------------------------------
     def int(self, n: Any) -> str:
         """``1234`` -> ``1.234`` (de) / ``1,234`` (en); suppressed -> ``·``."""
@@ -576,6 +824,13 @@ class Texts:
         pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "") + sign
         return format_percent(float(share), format=pattern, locale=self.locale)
 
+    def signed_pct(self, share: Any, digits: int = 1) -> str:
+        """A change (0.27 = 27 %) with its sign: ``+27,0 %`` / ``−39,0 %``."""
+        if _missing(share):
+            return MARK
+        x = float(share)
+        return ("+" if x > 0 else "−" if x < 0 else "±") + self.pct(abs(x), digits)
+
     def p(self, value: Any) -> str:
         """A p value: three decimals, "< 0,001" below that."""
         if _missing(value):
@@ -603,6 +858,47 @@ class Texts:
         return self("yes") if value else self("no")
 
 
+class _NoteFormatter(string.Formatter):
+    """Fills a :data:`NOTES` sentence: the placeholder's format names the :class:`Texts`
+    method for the raw value, so the catalogue, not the analysis, decides how a figure reads
+    (``{count:int}`` is 1.234 in German and 1,234 in English)."""
+
+    def __init__(self, texts: Texts) -> None:
+        self.texts = texts
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        t = self.texts
+        if format_spec == "":
+            return str(value)
+        if format_spec == "int":
+            return t.int(value)
+        if format_spec == "num":  # 10 s, 2,5 s
+            return t.num(value, 0 if float(value).is_integer() else 1)
+        if format_spec == "pct":
+            return t.pct(value)
+        if format_spec == "pct0":  # 41 %
+            return t.pct(value, 0)
+        if format_spec == "signed_pct0":  # +27 %, −39 %
+            return t.signed_pct(value, 0)
+        if format_spec == "p":  # "p = 0,012" or "p < 0,001"
+            text = t.p(value)
+            return "p " + text if text.startswith("<") else "p = " + text
+        if format_spec == "group":  # the comparison's groups: before/after in this language
+            return t(f"cmp.{value}") if value in ("before", "after") else str(value)
+        if format_spec == "kpis":  # at most five KPI names, as the report names them
+            names = [kpi_label(t, str(n)) for n in value]
+            return ", ".join(names[:5]) + (", …" if len(names) > 5 else "")
+        if format_spec == "date":
+            return t.date(value)
+        if format_spec == "names":
+            return ", ".join(t.quote(v) for v in value)
+        if format_spec == "counts":
+            return ", ".join(f"{t.int(n)} {t.quote(k)}" for k, n in value.items())
+        if format_spec == "note":
+            return t.note(value)
+        raise ValueError(f"unknown format {format_spec!r} in a note text")
+
+
 def _as_date(value: Any) -> dt.date:
     """A date from a ``date``, ``datetime``, pandas Timestamp or ISO text, in local time."""
     if isinstance(value, dt.datetime):
@@ -626,7 +922,7 @@ def kpi_label(texts: Texts, name: str) -> str:
         return texts(f"kpi.{prefix}", x=rest)
     if prefix == "wait" and rest:
         a, _, b = rest.partition("->")
-        return texts("kpi.wait", x=f"„{a}“ → „{b}“" if texts.lang == "de" else f"“{a}” → “{b}”")
+        return texts("kpi.wait", x=f"{texts.quote(a)} → {texts.quote(b)}")
     return name
 
 
