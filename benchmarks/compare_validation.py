@@ -23,7 +23,7 @@ processes, and prints every target figure of the issue:
 
 ``--calibrate`` instead estimates the between-period variance components of
 :mod:`ist_analyse.comparison.blocks` (``PERIOD_NOISE_DURATION``, ``PERIOD_NOISE_REWORK``) on
-the stationary scenario, seeds 0-239 (disjoint from the validation seeds, which start at 1000).
+the stationary scenario, seeds 0-999 (disjoint from the validation seeds, which start at 1000).
 
 Simulated logs can be cached (``--cache DIR``: Parquet + truth excerpt per scenario, scale and
 seed), so that a changed ``compare`` can be re-validated without simulating again.
@@ -33,6 +33,8 @@ Usage::
     python benchmarks/compare_validation.py --seeds 200 --effect-seeds 100 --workers 2
     python benchmarks/compare_validation.py --seeds 20 --workers 2 --cache /tmp/cmpcache
     python benchmarks/compare_validation.py --calibrate --workers 2 --cache /tmp/cmpcache
+    python benchmarks/compare_validation.py --seeds 1000 --scenarios stationary,checklist,wait_30 \
+        --cache /tmp/cmpcache --dump runs.jsonl       # the release-size run (methods note §8)
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ FLAGS = ("faster", "slower", "higher", "lower")
 TRUTH_KEYS = ("run", "headline_effects", "target_transitions", "directly_follows", "effects")
 CACHE: Path | None = None
 #: stationary seeds 0..N-1 used by --calibrate (disjoint from the validation seeds from 1000)
-CALIBRATION_SEEDS = 240
+CALIBRATION_SEEDS = 1000
 
 
 def naive(log, change) -> tuple[float, float]:
@@ -253,8 +255,10 @@ def main() -> None:
     ap.add_argument("--checks", action="store_true",
                     help="also run the placebo/shifted-date checks (slower; not validated)")
     ap.add_argument("--scenarios", default=",".join((*NULL, *EFFECTS)))
+    ap.add_argument("--dump", type=Path, default=None,
+                    help="also write every run's figures to this file (JSON lines)")
     ap.add_argument("--calibrate", action="store_true",
-                    help="estimate the period-noise constants (stationary seeds 0-239)")
+                    help="estimate the period-noise constants (stationary seeds 0-999)")
     args = ap.parse_args()
     CACHE = args.cache
     if CACHE is not None:
@@ -271,6 +275,8 @@ def main() -> None:
     with ProcessPoolExecutor(args.workers, initializer=_init, initargs=(CACHE,)) as pool:
         results = list(pool.map(one, jobs, chunksize=1))
     wall = time.perf_counter() - began
+    if args.dump is not None:
+        args.dump.write_text("".join(json.dumps(r, default=_plain) + "\n" for r in results))
     by = {s: [r for r in results if r["scenario"] == s] for s in wanted}
     print(f"compare validation: {args.seeds} seeds per null scenario, {n_eff} per effect "
           f"scenario, {len(jobs)} runs, {wall:.0f} s wall on {args.workers} processes; "
@@ -341,6 +347,11 @@ def main() -> None:
     secs = [r["seconds"] for r in results]
     print(f"\n5. compare() per run: median {np.median(secs):.2f} s, max {np.max(secs):.2f} s "
           f"({'with' if args.checks else 'without'} placebo/shifted checks)")
+
+
+def _plain(x):
+    """NumPy scalars as the JSON numbers and booleans they are."""
+    return x.item() if isinstance(x, np.generic) else str(x)
 
 
 def _init(cache: Path | None) -> None:

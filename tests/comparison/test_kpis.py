@@ -143,11 +143,16 @@ def test_workload_confounds_only_differences_in_its_own_direction():
             _verdict_kpi("wait:a->b", "wait", "faster"),
             _verdict_kpi("rework_rate", "share", "lower"),
             _verdict_kpi("rework:a", "share", "higher")]
-    kpis[1].extra["drift_p"] = 0.001
     changed = K.apply_confounding(kpis, workload_change=0.25)
     assert changed == ["case_duration", "rework:a"]
     assert [k.verdict for k in kpis] == ["confounded", "faster", "lower", "confounded"]
     assert kpis[3].extra["verdict_unadjusted"] == "higher"
+    # a slower wait is explained by more work whether or not its level drifts within a group
+    # (a queue that is steady within each period but jumps with the surge at the change date)
+    steady = _verdict_kpi("wait:c->d", "wait", "slower")
+    steady.extra["drift_p"] = 0.8
+    assert K.apply_confounding([steady], workload_change=0.3) == ["wait:c->d"]
+    assert steady.verdict == "confounded"
     # less work explains faster and less rework
     less = [_verdict_kpi("case_duration", "duration", "faster"),
             _verdict_kpi("rework_rate", "share", "lower")]
