@@ -42,6 +42,7 @@ import pyarrow.csv as pa_csv
 
 from ist_analyse.config import ImportOptions
 from ist_analyse.errors import ConfigError, ErrorCode, InputError
+from ist_analyse.io.formats import opening
 from ist_analyse.io.raw import DroppedRow, RawTable
 
 SOURCE_ROW = "source_row"
@@ -171,16 +172,8 @@ def read_csv_raw(path: Path, options: ImportOptions) -> RawTable:
 
 
 def _read_bytes(path: Path) -> bytes:
-    try:
+    with opening(path):
         return Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError("file not found", file=path, code=ErrorCode.FILE_NOT_FOUND) from None
-    except IsADirectoryError:
-        raise InputError("is a folder, not a file", file=path,
-                         code=ErrorCode.FILE_NOT_FOUND) from None
-    except OSError as exc:
-        raise InputError(f"cannot open: {exc.strerror}", file=path,
-                         code=ErrorCode.FILE_NOT_FOUND) from exc
 
 
 def describe_content(data: bytes) -> tuple[str, str] | None:

@@ -7,7 +7,9 @@ the import pipeline.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from ist_analyse.config import ImportOptions
@@ -48,10 +50,12 @@ def detect_format(source: str | Path, options: ImportOptions) -> str:
     return "csv"
 
 
-def _head(path: Path) -> bytes:
+@contextlib.contextmanager
+def opening(path: Path) -> Iterator[None]:
+    """Around reading an input file: a missing file, a folder or an unreadable file becomes
+    one short :class:`InputError` naming the file (the same words for every reader)."""
     try:
-        with open(path, "rb") as fh:
-            return fh.read(64)
+        yield
     except FileNotFoundError:
         raise InputError("file not found", file=path, code=ErrorCode.FILE_NOT_FOUND) from None
     except IsADirectoryError:
@@ -60,3 +64,8 @@ def _head(path: Path) -> bytes:
     except OSError as exc:
         raise InputError(f"cannot open: {exc.strerror}", file=path,
                          code=ErrorCode.FILE_NOT_FOUND) from exc
+
+
+def _head(path: Path) -> bytes:
+    with opening(path), open(path, "rb") as fh:
+        return fh.read(64)
