@@ -29,12 +29,13 @@ export date says nothing about how long it will take beyond its age. Censoring b
 date depends only on the start date, so this holds as long as cases started early and late in
 a period take equally long. An office's calendar breaks it a little: in the simulated
 stationary office, cases started in October–December take about 3.8 days longer (median 115.8
-days, 120 seeds) than those started in July–September (112.0; year-end holidays), and the late
-starters are exactly the open ones, so the after half-year's Kaplan–Meier median comes out on
-average 1.7 days (1.5 %) below the true median of its cohort (before half-year: 0.07 days;
-stationary seeds 0–1999 against the simulator's truth). No estimator can see what the export
-does not contain; the between-period component of :mod:`.blocks` is calibrated with this bias
-included, and a longer after period (or a later export) removes it.
+days, 120 seeds) than those started in July–September (112.0; presumably the year end with
+its holidays in their course), and the late starters are exactly the open ones, so the after
+half-year's Kaplan–Meier median comes out on average 1.7 days (1.5 %) below the true median
+of its cohort (before half-year: 0.07 days; stationary seeds 0–1999 against the simulator's
+truth). No estimator can see what the export does not contain; the between-period component
+of :mod:`.blocks` is calibrated with this bias included, and a longer after period (or a
+later export) removes it.
 """
 
 from __future__ import annotations
