@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -810,10 +810,7 @@ class Texts:
 
     def signed(self, x: Any, digits: int = 1) -> str:
         """A difference with its sign: ``+3,5`` / ``−3,5`` (typographic minus)."""
-        if _missing(x):
-            return MARK
-        text = self.num(abs(float(x)), digits)
-        return ("+" if float(x) > 0 else "−" if float(x) < 0 else "±") + text
+        return _with_sign(x, lambda v: self.num(v, digits))
 
     def pct(self, share: Any, digits: int = 1) -> str:
         """A share (0..1) as percent: ``12,5 %`` (de) / ``12.5%`` (en)."""
@@ -826,10 +823,7 @@ class Texts:
 
     def signed_pct(self, share: Any, digits: int = 1) -> str:
         """A change (0.27 = 27 %) with its sign: ``+27,0 %`` / ``−39,0 %``."""
-        if _missing(share):
-            return MARK
-        x = float(share)
-        return ("+" if x > 0 else "−" if x < 0 else "±") + self.pct(abs(x), digits)
+        return _with_sign(share, lambda v: self.pct(v, digits))
 
     def p(self, value: Any) -> str:
         """A p value: three decimals, "< 0,001" below that."""
@@ -897,6 +891,14 @@ class _NoteFormatter(string.Formatter):
         if format_spec == "note":
             return t.note(value)
         raise ValueError(f"unknown format {format_spec!r} in a note text")
+
+
+def _with_sign(x: Any, fmt: Callable[[float], str]) -> str:
+    """``fmt`` of ``|x|`` behind its sign (+, typographic −, ± for zero); missing -> ``·``."""
+    if _missing(x):
+        return MARK
+    v = float(x)
+    return ("+" if v > 0 else "−" if v < 0 else "±") + fmt(abs(v))
 
 
 def _as_date(value: Any) -> dt.date:
