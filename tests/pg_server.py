@@ -98,6 +98,23 @@ def find_bindir() -> Path:
         f"'postgresql' package (bash scripts/install.sh --test) or set {ENV_BINDIR} or {ENV_URL}")
 
 
+#: where runuser and su live on Debian; root's PATH in a plain shell or CI may lack the sbin
+#: directories (PATH=/usr/local/bin:/usr/bin:/bin), so they are looked up by absolute path too.
+_SYSTEM_DIRS = "/usr/sbin:/sbin:/usr/bin:/bin"
+
+
+def _run_as_server_user() -> list[str]:
+    """Command prefix that runs a program as the ``postgres`` user (root only), or []."""
+    runuser = shutil.which("runuser") or shutil.which("runuser", path=_SYSTEM_DIRS)
+    if runuser:
+        return [runuser, "-u", SERVER_USER, "--"]
+    su = shutil.which("su") or shutil.which("su", path=_SYSTEM_DIRS)
+    if su:
+        # su -s: the postgres user's login shell may be /usr/sbin/nologin on hardened systems
+        return [su, "-s", "/bin/sh", "-c", '"$0" "$@"', "--", SERVER_USER]
+    return []
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -121,16 +138,15 @@ def _start_cluster() -> _Cluster:
     run_as: list[str] = []
     owner: pwd.struct_passwd | None = None
     if os.geteuid() == 0:
-        runuser = shutil.which("runuser")
         try:
             owner = pwd.getpwnam(SERVER_USER)
         except KeyError:
             owner = None
-        if runuser is None or owner is None:
+        run_as = _run_as_server_user()
+        if not run_as or owner is None:
             raise PostgresUnavailable(
-                "running as root, but there is no 'postgres' user or no runuser to start "
-                "PostgreSQL with (it refuses to run as root)")
-        run_as = [runuser, "-u", SERVER_USER, "--"]
+                "running as root, but there is no 'postgres' user or neither runuser nor su "
+                "to start PostgreSQL with (it refuses to run as root)")
     # As root, a directory the postgres user can reach (TMPDIR may point into /root).
     parent = "/tmp" if owner is not None else None
     base = Path(tempfile.mkdtemp(prefix="ist-analyse-pg-", dir=parent))

