@@ -64,3 +64,18 @@ def test_toml_error_has_line(tmp_path):
 def test_missing_mapping_file(tmp_path):
     with pytest.raises(ConfigError):
         load_mapping_file(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize("nested", ["[" * 5000 + "]" * 5000, "{a=" * 5000 + "1" + "}" * 5000])
+def test_mapping_file_nested_thousands_deep(tmp_path, nested):
+    """Issue 14: tomllib recursed into RecursionError (exit 1)."""
+    with pytest.raises(ConfigError) as err:
+        load_mapping_file(write(tmp_path, f"[csv]\nsep = {nested}\n"))
+    assert err.value.file == str(tmp_path / "mapping.toml")
+
+
+def test_mapping_file_is_a_folder(tmp_path):
+    (tmp_path / "m.toml").mkdir()
+    with pytest.raises(ConfigError) as err:
+        load_mapping_file(tmp_path / "m.toml")
+    assert err.value.file == str(tmp_path / "m.toml")

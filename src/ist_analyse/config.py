@@ -205,8 +205,13 @@ def read_toml(path: Path, what: str) -> tuple[str, dict[str, Any]]:
         raise ConfigError(f"{what} not found", file=path) from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{what} is not UTF-8 text", file=path) from exc
+    except OSError as exc:  # a folder, no permission
+        raise ConfigError(f"cannot read the {what}: {exc.strerror}", file=path) from None
     try:
         return text, tomllib.loads(text)
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise ConfigError(f"not valid TOML: values nested too deeply (a {what} needs two "
+                          "levels)", file=path) from None
     except tomllib.TOMLDecodeError as exc:
         # Python 3.11 puts the position only into the text: "Invalid value (at line 2, column 7)"
         m = re.search(r"^(.*) \(at line (\d+), column (\d+)\)$", str(exc))

@@ -390,3 +390,13 @@ def test_examples_are_pseudonyms_when_imported(tmp_path, monkeypatch):
     idle = one(res, "Untätigkeit (§ 75 VwGO)")
     assert idle["examples"] and all(e.startswith("V-") for e in idle["examples"])
     assert res.end_activities == ["Vorgang abgeschlossen"]
+
+
+@pytest.mark.parametrize("depth", [300, 5000])
+def test_rule_file_nested_deeply(tmp_path, depth):
+    """Issue 14: a rule file nested thousands deep ended in RecursionError (exit 1)."""
+    nested = "{a=" * depth + "1" + "}" * depth
+    path = _write(tmp_path, GOOD.replace("max_days = 14", f"max_days = 14\nwhere = {nested}"))
+    with pytest.raises(ConfigError) as err:
+        load_rules(path)
+    assert err.value.file == str(path)

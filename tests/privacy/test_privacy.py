@@ -1,5 +1,6 @@
 """Keyed pseudonyms, key handling, person columns."""
 
+import base64
 import hashlib
 import os
 import stat
@@ -7,7 +8,7 @@ import stat
 import pandas as pd
 import pytest
 
-from ist_analyse.errors import PrivacyError
+from ist_analyse.errors import ErrorCode, PrivacyError
 from ist_analyse.privacy import is_person_column, load_or_create_key, pseudonymize
 
 
@@ -63,3 +64,44 @@ def test_person_columns(name):
                                   "Kanal", "Altersgruppe", "case:AMOUNT_REQ"])
 def test_not_person_columns(name):
     assert not is_person_column(name)
+
+
+@pytest.mark.parametrize("kind", ["empty", "blank", "dangling", "folder", "garbage", "short",
+                                  "huge"])
+def test_unusable_key_file_refused_naming_it(tmp_path, kind):
+    """Issue 14: an empty or dangling key file recursed endlessly (exit 1); never replaced."""
+    path = tmp_path / "k.key"
+    if kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "blank":
+        path.write_bytes(b" \n")
+    elif kind == "dangling":
+        path.symlink_to(tmp_path / "nowhere")
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "garbage":
+        path.write_bytes(b"\xff\x00" * 20)
+    elif kind == "short":
+        path.write_bytes(base64.b64encode(b"x" * 16) + b"\n")
+    else:
+        path.write_bytes(b"A" * 100_000)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(PrivacyError) as info:
+        load_or_create_key(path)
+    assert info.value.code == ErrorCode.PRIVACY
+    assert info.value.file == str(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing created or replaced
+
+
+def test_key_created_by_a_concurrent_run_is_used(tmp_path, monkeypatch):
+    path = tmp_path / "k.key"
+    theirs = base64.b64encode(b"t" * 32) + b"\n"
+    real_link = os.link
+
+    def link_after_other(src, dst):  # the other run wins the race
+        path.write_bytes(theirs)
+        real_link(src, dst)
+
+    monkeypatch.setattr(os, "link", link_after_other)
+    assert load_or_create_key(path) == b"t" * 32
+    assert [p.name for p in tmp_path.iterdir()] == ["k.key"]  # no temporary file left

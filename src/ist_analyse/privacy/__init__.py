@@ -11,9 +11,11 @@ exports of the same office can be joined; destroying the key makes the outputs u
 from __future__ import annotations
 
 import base64
+import contextlib
 import hmac
 import os
 import secrets
+import tempfile
 import unicodedata
 from pathlib import Path
 
@@ -66,38 +68,74 @@ def load_or_create_key(path: Path | None = None) -> bytes:
     """Return the pseudonym key, creating a random 256-bit key (mode 0600) on first use.
 
     The key file lives outside every output folder (default: the user's config directory) and
-    is never printed or written into a result.
+    is never printed or written into a result. A key file that exists but cannot be used
+    (empty, not 32 bytes of base64, a folder, a symbolic link to nothing) is refused with a
+    :class:`PrivacyError`, never replaced: a new key would silently give other pseudonyms, and
+    the link to earlier exports would be lost.
+
+    A new key is written to a temporary file and then hard-linked to its name, so the key file
+    appears whole or not at all: a run started at the same moment reads the complete key of
+    the other, never an empty file.
     """
     path = Path(path) if path is not None else default_key_file()
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        data = b""
-    except OSError as exc:
-        raise PrivacyError(f"cannot read the pseudonym key: {exc.strerror}", file=path) from exc
-    if data:
-        try:
-            key = base64.b64decode(data.strip(), validate=True)
-        except ValueError:
-            key = b""
-        if len(key) != KEY_BYTES:
-            raise PrivacyError("pseudonym key file is damaged (expected 32 bytes, base64)",
-                               file=path, hint="restore it from a backup; a new key would "
-                               "give different pseudonyms")
+    key = _read_key(path)
+    if key is not None:
         return key
     key = secrets.token_bytes(KEY_BYTES)
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # created by a concurrent run: use theirs
-        return load_or_create_key(path)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key-")  # mode 0600
     except OSError as exc:
         raise PrivacyError(f"cannot create the pseudonym key: {exc.strerror}",
                            file=path) from exc
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(base64.b64encode(key) + b"\n")
-        fh.flush()
-        os.fsync(fh.fileno())
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(base64.b64encode(key) + b"\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.link(tmp, path)
+    except FileExistsError:  # created by a concurrent run: use theirs
+        key = _read_key(path)
+        if key is None:
+            raise PrivacyError("the pseudonym key file vanished while it was created",
+                               file=path) from None
+    except OSError as exc:
+        raise PrivacyError(f"cannot create the pseudonym key: {exc.strerror}",
+                           file=path) from exc
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+    return key
+
+
+#: A key file is one line of base64 (45 bytes); anything much longer is not a key file.
+_KEY_FILE_MAX = 1024
+
+
+def _read_key(path: Path) -> bytes | None:
+    """The key stored at ``path``; ``None`` if there is no file; PrivacyError if unusable."""
+    damaged = "restore it from a backup; a new key (delete the file) would give different " \
+              "pseudonyms, unlinkable to earlier exports"
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(_KEY_FILE_MAX + 1)
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise PrivacyError("the pseudonym key file is a symbolic link to a file that does "
+                               "not exist", file=path, hint=damaged) from None
+        return None
+    except OSError as exc:
+        raise PrivacyError(f"cannot read the pseudonym key: {exc.strerror}",
+                           file=path) from exc
+    if not data.strip():
+        raise PrivacyError("the pseudonym key file is empty", file=path, hint=damaged)
+    try:
+        key = base64.b64decode(data.strip(), validate=True)
+    except ValueError:
+        key = b""
+    if len(key) != KEY_BYTES:
+        raise PrivacyError("the pseudonym key file is damaged (expected 32 bytes, base64)",
+                           file=path, hint=damaged)
     return key
 
 
