@@ -17,7 +17,13 @@ import pandas as pd
 
 from ist_analyse import log as L
 from ist_analyse.config import ImportOptions
-from ist_analyse.io.pipeline import MAX_EXAMPLES, ImportReport, ImportResult, read_log
+from ist_analyse.io.pipeline import (
+    MAX_EXAMPLES,
+    STATUS_SEPARATOR,
+    ImportReport,
+    ImportResult,
+    read_log,
+)
 
 #: earliest plausible date in a case system export
 EARLIEST = pd.Timestamp("1990-01-01", tz="UTC")
@@ -186,6 +192,12 @@ def _findings(df: pd.DataFrame, rep: ImportReport, now: pd.Timestamp) -> list[Fi
         add("DATE_ONLY", "info",
             f"{rep.date_only} timestamps have a date but no time (read as 00:00 local time)",
             rep.date_only)
+    if rep.naive_timestamps and (rep.format == "xes" or rep.zoned_timestamps):
+        # XES dates are xs:dateTime and normally carry their offset; CSV and Excel exports
+        # never do, so there a zone-less time is the rule, not a finding
+        add("NAIVE_TIMESTAMPS", "warning",
+            f"{rep.naive_timestamps} timestamps carry no time zone: read as local time in "
+            f"{rep.timezone} (--timezone)", rep.naive_timestamps)
     if rep.dst_ambiguous or rep.dst_nonexistent:
         add("DST_AMBIGUOUS", "info",
             f"{rep.dst_ambiguous} local times fall in the autumn DST hour (read as summer "
@@ -197,7 +209,15 @@ def _findings(df: pd.DataFrame, rep: ImportReport, now: pd.Timestamp) -> list[Fi
         add("LIFECYCLE", "info",
             f"{rep.lifecycle_pairs} start/complete pairs merged into activity instances; "
             f"{rep.lifecycle_unpaired_start} start events without completion kept"
-            + (f"; other lifecycle events kept ({other})" if other else ""),
+            + (f"; other lifecycle events kept, not counted as steps ({other})"
+               if other else ""),
             rep.lifecycle_pairs + rep.lifecycle_unpaired_start
             + sum(rep.lifecycle_other.values()), mask)
+    if rep.lifecycle_status:
+        statuses = ", ".join(f"{k}: {v}" for k, v in rep.lifecycle_status.items())
+        example = next((a for a in rep.activity_events if STATUS_SEPARATOR in a), "")
+        add("LIFECYCLE_STATUS", "info",
+            "the lifecycle values are statuses, not XES transitions "
+            f"({statuses}): each event is a completed step named activity{STATUS_SEPARATOR}"
+            f"status, e.g. '{example}'", sum(rep.lifecycle_status.values()))
     return out

@@ -18,6 +18,7 @@ column          dtype                       req. meaning
 ``org_unit``    ``string``                  no   organisational unit (Amt, Referat, Team)
 ``lifecycle``   ``string``                  no   only for events that are not a completed
                                                  instance: unpaired ``start``, ``schedule`` ...
+                                                 (the rule: :mod:`ist_analyse.io.pipeline`)
 ``case_*``      any                         no   case attributes (constant within a case)
 ``source_file`` ``category``                yes  where the row came from
 ``source_row``  ``Int64``                   yes  the line/row/event number a user can look up

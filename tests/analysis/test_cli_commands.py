@@ -54,3 +54,27 @@ def test_errors_are_library_errors(tmp_path):
     assert isinstance(res.exception, OutputError)
     res = runner.invoke(app, ["bottlenecks", CSV, "--k-min", "0"])
     assert isinstance(res.exception, ConfigError)
+
+
+def test_bpic2013_status_log_gives_a_full_map_and_ranking(real_logs):
+    """BPI Challenge 2013: statuses, no start/complete; every event is a step (issue 14)."""
+    import pm4py
+
+    path = real_logs / "06_bpic2013_closed.xes.gz"
+    df = pm4py.read_xes(str(path))
+    df["concept:name"] = df["concept:name"] + "+" + df["lifecycle:transition"]
+    dfg, _, _ = pm4py.discover_dfg(df)
+    res = runner.invoke(app, ["discover", str(path), "--json", "--coverage", "1", "--k-min",
+                              "1"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    edges = {(e["from"], e["to"]): e["occurrences"] for e in doc["edges"]
+             if e["from"] and e["to"]}
+    assert edges == dict(dfg)
+    res = runner.invoke(app, ["bottlenecks", str(path), "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["instances"] == len(df) == 6_660 and doc["transitions"]
+    res = runner.invoke(app, ["compare", str(path), "--change", "2011-01-01", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["periods"]["before"]["start"] == "2006-01-11"

@@ -14,7 +14,7 @@ from ist_analyse.analysis import bottlenecks
 from ist_analyse.analysis import instances as I
 from ist_analyse.analysis.instances import activity_instances
 from ist_analyse.analysis.performance import transition_stats
-from ist_analyse.errors import ConfigError
+from ist_analyse.errors import ConfigError, ErrorCode, InputError
 from ist_analyse.notes import NoteCode
 from tests.analysis.conftest import make_log
 from tests.conftest import SAMPLE_LOGS
@@ -117,6 +117,15 @@ def test_lifecycle_events_are_left_out_and_counted():
     assert res.instances == 2
     assert row(res.transitions, "A", "B")["occurrences"] == 1
     assert any("1 schedule" in n for n in res.notes)
+
+
+def test_a_log_of_only_other_lifecycle_events_is_an_input_error():
+    log = make_log([("c1", "A", "2025-01-01 07:00"), ("c2", "B", "2025-01-02 08:00")],
+                   columns=("lifecycle",))
+    log["lifecycle"] = pd.array(["schedule", "start"], dtype="string")
+    with pytest.raises(InputError) as err:
+        bottlenecks(log, k_min=1)
+    assert err.value.code == ErrorCode.NO_ROWS
 
 
 def test_notes_keep_their_english_text_and_carry_code_and_values():

@@ -95,6 +95,48 @@ def test_lifecycle_pairs_fifo_and_keeps_the_rest():
     assert sorted(kept["lifecycle"]) == ["schedule", "start"]
 
 
+def test_status_vocabulary_makes_each_event_a_step_named_activity_plus_status():
+    """No standard XES transition in the log (BPI Challenge 2013): the values are statuses."""
+    lc = "lifecycle:transition"
+    rows = [ev("A", "Queued", "01.01.2025 09:00", **{lc: "Awaiting Assignment"}),
+            ev("A", "Accepted", "01.01.2025 10:00", **{lc: "In Progress"}),
+            ev("A", "Accepted", "02.01.2025 10:00", **{lc: "Wait - User"}),
+            ev("A", "Accepted", "03.01.2025 10:00", **{lc: "In Progress"}),
+            ev("A", "Completed", "04.01.2025 10:00", **{lc: "Closed"}),
+            ev("B", "Completed", "04.01.2025 11:00", **{lc: None})]
+    res = build_log(raw(rows), PLAIN)
+    assert res.log["activity"].tolist() == [
+        "Queued+Awaiting Assignment", "Accepted+In Progress", "Accepted+Wait - User",
+        "Accepted+In Progress", "Completed+Closed", "Completed"]
+    assert "lifecycle" not in res.log.columns and "start_time" not in res.log.columns
+    rep = res.report
+    assert rep.lifecycle_rule == "statuses"
+    assert rep.lifecycle_status == {"In Progress": 2, "Awaiting Assignment": 1,
+                                    "Wait - User": 1, "Closed": 1}
+    assert rep.activity_events["Accepted+In Progress"] == 2
+    assert (rep.lifecycle_pairs, rep.lifecycle_other) == (0, {})
+
+
+def test_one_standard_transition_makes_the_values_transitions():
+    """start/complete pair; suspend/resume, assign and a value outside the XES model are
+    kept as rows that are not steps, and counted."""
+    lc = "lifecycle:transition"
+    rows = [ev("A", "Prüfung", "01.01.2025 09:00", **{lc: "assign"}),
+            ev("A", "Prüfung", "01.01.2025 10:00", **{lc: "Start"}),
+            ev("A", "Prüfung", "01.01.2025 10:10", **{lc: "suspend"}),
+            ev("A", "Prüfung", "01.01.2025 10:20", **{lc: "resume"}),
+            ev("A", "Prüfung", "01.01.2025 11:00", **{lc: "COMPLETE"}),
+            ev("A", "Bescheid", "01.01.2025 12:00", **{lc: "In Progress"})]
+    res = build_log(raw(rows), PLAIN)
+    rep = res.report
+    assert rep.lifecycle_rule == "transitions" and rep.lifecycle_status == {}
+    assert rep.lifecycle_pairs == 1
+    assert rep.lifecycle_other == {"assign": 1, "suspend": 1, "resume": 1, "in progress": 1}
+    steps = res.log[res.log["lifecycle"].isna()]
+    assert steps["activity"].tolist() == ["Prüfung"]
+    assert len(res.log) == 5
+
+
 def test_interval_columns_give_start_and_end():
     rows = [ev("A", "Prüfung", "01.01.2025 11:00", Beginn="01.01.2025 10:00")]
     log = build_log(raw(rows), PLAIN).log

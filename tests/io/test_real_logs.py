@@ -46,6 +46,22 @@ def test_bpic2012_lifecycle_pairs(real_logs):
     assert paired["activity"].str.startswith("W_").all()
 
 
+@pytest.mark.parametrize(("name", "events"), [("06_bpic2013_closed.xes.gz", 6_660),
+                                               ("07_bpic2013_incidents.xes.gz", 65_533)])
+def test_bpic2013_statuses_are_steps_named_as_the_logs_classifier(real_logs, name, events):
+    """Every event stays a step; its name is pm4py's 'concept:name+lifecycle:transition'."""
+    import pm4py
+
+    df = pm4py.read_xes(str(real_logs / name))
+    expected = (df["concept:name"] + "+" + df["lifecycle:transition"]).value_counts()
+    got = inspect_log(real_logs / name)
+    assert got.events == got.rows == len(df) == events
+    assert got.activities == expected.to_dict()
+    finding = {f.code: f for f in got.findings}["LIFECYCLE_STATUS"]
+    assert finding.count == events
+    assert "lifecycle" not in got.columns
+
+
 def test_interval_csv_yields_start_and_end(real_logs):
     import pm4py
 

@@ -206,6 +206,33 @@ def test_columns_values_and_source_row(tmp_path):
     assert raw.dropped == []
 
 
+@pytest.mark.parametrize(("zone", "hour_utc"), [("Europe/Berlin", 8), ("UTC", 9),
+                                               ("America/New_York", 14)])
+def test_naive_timestamps_follow_timezone_and_are_a_finding(tmp_path, zone, hour_utc):
+    """BPI Challenge-style dates without an offset: read in --timezone, counted, reported;
+    the same with both engines (the fixture runs this with each)."""
+    from ist_analyse.inspection import inspect_log
+    from ist_analyse.io.pipeline import read_log
+
+    path = write(tmp_path, xes(trace("A-1", event("a", "2024-03-01T09:00:00.000"),
+                                     event("b", "2024-03-01T10:00:00.000+01:00"),
+                                     event("c", "2024-03-01T09:30:00"))))
+    opts = ImportOptions(timezone=zone, pseudonymize=False)
+    res = read_log(path, opts)
+    hours = dict(zip(res.log["activity"], res.log["timestamp"].dt.hour, strict=True))
+    assert hours == {"a": hour_utc, "b": 9, "c": hour_utc}
+    assert (res.report.naive_timestamps, res.report.zoned_timestamps) == (2, 1)
+    found = {f.code: f for f in inspect_log(path, opts).findings}["NAIVE_TIMESTAMPS"]
+    assert found.count == 2 and zone in found.message
+
+
+def test_zoned_xes_timestamps_give_no_naive_finding(tmp_path):
+    from ist_analyse.inspection import inspect_log
+
+    path = write(tmp_path, xes(trace("A-1", event("a"), event("b"))))
+    assert "NAIVE_TIMESTAMPS" not in {f.code for f in inspect_log(path).findings}
+
+
 def test_trace_attributes_after_events_apply_to_all_events(tmp_path):
     text = xes("<trace>" + event("a") + event("b")
                + '<string key="concept:name" value="late"/><string key="x" value="1"/></trace>',

@@ -40,7 +40,7 @@ import polars as pl
 from ist_analyse import log as L
 from ist_analyse.analysis.calendar import DEFAULT_LAND, office_days, public_holidays
 from ist_analyse.config import ImportOptions
-from ist_analyse.errors import ErrorCode, SchemaError
+from ist_analyse.errors import ErrorCode, InputError, SchemaError
 from ist_analyse.notes import Note, NoteCode
 
 if TYPE_CHECKING:
@@ -221,6 +221,12 @@ def activity_instances(log: pl.DataFrame | pd.DataFrame, *, working_days: bool =
     got = pl.collect_all(facts)
     start_after_end = int(got[0].item() or 0)
     excluded = ({str(k): int(n) for k, n in got[1].iter_rows()} if has_lc else {})
+    if excluded and sum(excluded.values()) == len(df):
+        what = ", ".join(f"{k}: {n}" for k, n in sorted(excluded.items()))
+        raise InputError(f"the log has no completed activity instances, only other lifecycle "
+                         f"events ({what})", file=source, code=ErrorCode.NO_ROWS,
+                         hint="a step counts when its lifecycle value is 'complete' or empty; "
+                              "see 'lifecycle' in the README")
     # case numbers are runs of the (sorted) id over all rows, so they follow the case order of
     # the log (canonical: sorted by id) even where a case has only lifecycle events; a log in
     # another order is sorted by id first (no hashing either way)

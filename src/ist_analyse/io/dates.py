@@ -44,6 +44,10 @@ class ParsedTimes:
     dst_ambiguous: int = 0
     dst_nonexistent: int = 0
     formats: tuple[str, ...] = ()
+    #: values without a UTC offset, read as local time in ``timezone``
+    naive: int = 0
+    #: values with an offset (exact instants)
+    zoned: int = 0
 
     def expected(self) -> str:
         fmts = self.formats or ("%d.%m.%Y %H:%M",)
@@ -63,11 +67,12 @@ def parse_timestamps(raw: pd.Series, *, fmt: str | None, timezone: str) -> Parse
     no_bad = np.zeros(n, bool)
     if isinstance(raw.dtype, pd.DatetimeTZDtype):
         values = raw.dt.tz_convert("UTC").astype(TIMESTAMP_DTYPE)
-        return ParsedTimes(values, no_bad, values.isna().to_numpy())
+        return ParsedTimes(values, no_bad, values.isna().to_numpy(),
+                           zoned=int(values.notna().sum()))
     if pd.api.types.is_datetime64_dtype(raw.dtype):
         values, amb, gap = _localize(raw.astype("datetime64[us]"), timezone)
         return ParsedTimes(values, no_bad, raw.isna().to_numpy(), dst_ambiguous=amb,
-                           dst_nonexistent=gap)
+                           dst_nonexistent=gap, naive=int(raw.notna().sum()))
     naive = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
     aware = pd.Series(pd.NaT, index=raw.index, dtype=TIMESTAMP_DTYPE)
     has_aware = np.zeros(n, bool)
@@ -102,7 +107,8 @@ def parse_timestamps(raw: pd.Series, *, fmt: str | None, timezone: str) -> Parse
         values = values.where(~has_aware, aware)
     return ParsedTimes(values, pending, empty, date_only=date_only, dst_ambiguous=amb,
                        dst_nonexistent=gap, formats=tuple(used) or ((fmt,) if fmt else
-                                                                     GERMAN_FORMATS))
+                                                                     GERMAN_FORMATS),
+                       naive=int(naive.notna().sum()), zoned=int(has_aware.sum()))
 
 
 _FIELD_PATTERNS = {"d": r"\d{1,2}", "m": r"\d{1,2}", "Y": r"\d{4}", "y": r"\d{2}",

@@ -4,6 +4,28 @@ The readers only get records out of their format; this module does everything th
 same for every format, so a CSV export, an XES file and a database table of the same process give
 the same log and the same messages. Nothing is lost silently: each dropped row and column is
 counted in the :class:`ImportReport`.
+
+**Lifecycle rule** (XES ``lifecycle:transition`` or a mapped ``lifecycle`` column). Exports use
+two kinds of vocabulary, told apart per log:
+
+* *Transitions* of the XES standard lifecycle model (IEEE 1849-2016, lifecycle extension:
+  ``schedule``, ``assign``, ``reassign``, ``start``, ``suspend``, ``resume``, ``withdraw``,
+  ``ate_abort``, ``pi_abort``, ``autoskip``, ``manualskip``, ``complete``). As soon as one
+  value of the log is such a transition, the values are read as transitions: a ``start`` and
+  the next ``complete`` of the same activity in the case make one activity instance with a
+  start time; a ``complete`` (or an event without a value) is an instance without one. Every
+  other transition (``schedule``, ``assign``, ``suspend``/``resume`` inside an instance, an
+  aborted or skipped activity, an unpaired ``start``) and any value outside the model is not an
+  instance of the activity: the row is kept with its ``lifecycle`` value, counted in
+  ``lifecycle_other``, and the analyses leave it out with a note.
+* *Statuses*: no value of the log is a standard transition, e.g. the BPI Challenge 2013 logs of
+  Volvo IT ("In Progress", "Awaiting Assignment", "Wait - User", "Closed" ...). A status says
+  which state the case entered, not which phase of the activity an event ends, so dropping
+  every such event as "not completed" would leave nothing. Each event is then a completed step,
+  named ``activity+status`` ("Accepted+In Progress"), as the logs' own XES classifier
+  (``concept:name lifecycle:transition``) and ProM/pm4py name them: "Accepted" alone would hide
+  whether the ticket was worked on or waited. The choice and the statuses with their counts are
+  in the report (``lifecycle_rule``, ``lifecycle_status``) and shown by ``inspect``.
 """
 
 from __future__ import annotations
@@ -53,9 +75,17 @@ class ImportReport:
     lifecycle_pairs: int = 0
     lifecycle_unpaired_start: int = 0
     lifecycle_other: dict[str, int] = field(default_factory=dict)
+    #: "transitions" or "statuses" (see the module docstring); "" without lifecycle values
+    lifecycle_rule: str = ""
+    #: statuses turned into part of the activity name, with their counts
+    lifecycle_status: dict[str, int] = field(default_factory=dict)
     date_only: int = 0
     dst_ambiguous: int = 0
     dst_nonexistent: int = 0
+    #: timestamps without and with a UTC offset, and the zone the former were read in
+    naive_timestamps: int = 0
+    zoned_timestamps: int = 0
+    timezone: str = ""
     row_label: str = "row"
 
     def to_dict(self) -> dict[str, Any]:
@@ -228,13 +258,16 @@ def build_log(raw: RawTable, options: ImportOptions) -> ImportResult:
         report.date_only += parsed.date_only
         report.dst_ambiguous += parsed.dst_ambiguous
         report.dst_nonexistent += parsed.dst_nonexistent
+        report.naive_timestamps += parsed.naive
+        report.zoned_timestamps += parsed.zoned
+        report.timezone = options.timezone
 
     for role in (L.RESOURCE, L.ROLE, L.ORG_UNIT):
         col = mapping.roles.get(role)
         if col is not None:
             out[role] = _text(frame[col])
     if L.LIFECYCLE in mapping.roles:
-        out[L.LIFECYCLE] = _text(frame[mapping.roles[L.LIFECYCLE]]).str.lower()
+        out[L.LIFECYCLE] = _text(frame[mapping.roles[L.LIFECYCLE]])
 
     extra = [c for c in source_cols if c not in mapping.roles.values()]
     staff_cols = _add_extra_columns(frame, extra, out, options, raw, report)
@@ -253,6 +286,8 @@ def build_log(raw: RawTable, options: ImportOptions) -> ImportResult:
         {raw.row_label: d.row, "column": d.column, "reason": d.reason}
         for d in sorted(dropped, key=lambda d: d.row)[:MAX_EXAMPLES]]
     report.events = len(df)
+    if L.LIFECYCLE in df.columns:
+        df = _read_lifecycle_vocabulary(df, report)
     report.activity_events = {str(k): int(v)
                               for k, v in df[L.ACTIVITY].value_counts().items()}
     if L.LIFECYCLE in df.columns:
@@ -362,6 +397,32 @@ def _constant_within_case(values: pd.Series, case_codes: np.ndarray) -> bool:
         return False
     pairs = pd.DataFrame({"c": case_codes[valid], "v": codes[valid]}).drop_duplicates()
     return not pairs["c"].duplicated().any()
+
+
+#: the transitions of the XES standard lifecycle model (IEEE 1849-2016); ``unknown`` is not one
+XES_TRANSITIONS = frozenset({
+    "schedule", "assign", "reassign", "start", "suspend", "resume", "withdraw", "ate_abort",
+    "pi_abort", "autoskip", "manualskip", "complete"})
+
+#: joins activity and status, as pm4py and ProM join the keys of an XES classifier
+STATUS_SEPARATOR = "+"
+
+
+def _read_lifecycle_vocabulary(df: pd.DataFrame, report: ImportReport) -> pd.DataFrame:
+    """Transitions stay (lower case) for pairing; statuses become part of the activity name.
+
+    See the module docstring for the rule and why.
+    """
+    lc = df[L.LIFECYCLE]
+    lower = lc.str.lower()
+    if lower.isin(XES_TRANSITIONS).any() or lc.isna().all():
+        report.lifecycle_rule = "transitions" if lc.notna().any() else ""
+        df[L.LIFECYCLE] = lower
+        return df
+    report.lifecycle_rule = "statuses"
+    report.lifecycle_status = {str(k): int(v) for k, v in lc.value_counts().items()}
+    df[L.ACTIVITY] = df[L.ACTIVITY].where(lc.isna(), df[L.ACTIVITY] + STATUS_SEPARATOR + lc)
+    return df.drop(columns=[L.LIFECYCLE])
 
 
 def _pair_lifecycle(df: pd.DataFrame, report: ImportReport) -> pd.DataFrame:
