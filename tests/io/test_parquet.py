@@ -149,3 +149,23 @@ def test_source_row_column_name_is_reserved(tmp_path):
     with pytest.raises(InputError) as info:
         read_parquet_raw(path)
     assert info.value.code == ErrorCode.DUPLICATE_HEADER
+
+
+def test_nested_columns_become_json_text(tmp_path):
+    """Issue 14: list/struct columns ended in 'unhashable type' (exit 1)."""
+    from ist_analyse.io.pipeline import read_log
+
+    path = tmp_path / "nested.parquet"
+    pq.write_table(pa.table({
+        "case_id": ["A-1", "A-1"], "activity": ["a", "b"],
+        "timestamp": pa.array([1, 2], pa.timestamp("us", "UTC")),
+        "Liste": pa.array([[1, 2], None]), "Objekt": pa.array([{"x": "ä"}, {"x": None}]),
+        "Karte": pa.array([[("k", 1)], []], pa.map_(pa.string(), pa.int64())),
+    }), path)
+    raw = read_parquet_raw(path, ImportOptions())
+    assert raw.frame["Liste"][0] == "[1, 2]" and pd.isna(raw.frame["Liste"][1])
+    assert raw.frame["Objekt"].tolist() == ['{"x": "ä"}', '{"x": null}']
+    assert raw.frame["Karte"].tolist() == ['[["k", 1]]', "[]"]
+    assert any("Liste, Objekt, Karte" in n for n in raw.notes)
+    res = read_log(path, ImportOptions(pseudonymize=False))
+    assert "[1, 2]" in res.log["case_liste"].tolist()

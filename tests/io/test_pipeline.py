@@ -211,3 +211,106 @@ def test_canonical_parquet_without_pseudonyms_is_protected_on_read(tmp_path):
     write_log(protected, tmp_path / "p.parquet")
     read_back = read_log(tmp_path / "p.parquet", ImportOptions(key_file=tmp_path / "k"))
     assert sorted(read_back.log["case_id"]) == sorted(protected.log["case_id"])
+
+
+def _claiming(tmp_path, report_json: bytes, **columns):
+    """A Parquet file whose ist-analyse metadata is ``report_json`` (a claim, not a proof)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from ist_analyse.io.formats import REPORT_KEY
+
+    data = {"case_id": ["ABH-1", "ABH-1", "ABH-2"], "activity": ["a", "b", "a"],
+            "timestamp": pa.array([1, 2, 3], pa.timestamp("us", "UTC")),
+            "source_file": ["x.csv"] * 3, "source_row": pa.array([2, 3, 4], pa.int64()),
+            **columns}
+    table = pa.table(data).replace_schema_metadata({REPORT_KEY: report_json})
+    path = tmp_path / "claims.parquet"
+    pq.write_table(table, path)
+    return path
+
+
+@pytest.mark.parametrize("meta", [
+    b"{not json", b"[1, 2]", b'"text"', b'{"foo": 1}', b"\xff\xfe",
+    b'{"source": "x", "format": "csv", "events_read": "3"}',
+    b'{"source": "x", "format": "csv", "events_read": 3, "notes": "text"}',
+    b'{"source": "x", "format": "csv", "events_read": 3, "pseudonymized": [1]}',
+    b"[" * 5000 + b"]" * 5000,
+])
+def test_parquet_with_damaged_or_foreign_metadata_is_not_trusted(tmp_path, meta):
+    """Issue 14: malformed/foreign ist-analyse metadata ended in JSONDecodeError/TypeError."""
+    from ist_analyse.io.pipeline import read_log
+
+    path = _claiming(tmp_path, meta)
+    res = read_log(path, ImportOptions(key_file=tmp_path / "k", format="parquet"))
+    assert res.log["case_id"].str.fullmatch(r"V-[0-9a-f]{32}").all()
+    assert sorted(res.log["source_row"]) == [2, 3, 4]
+    assert res.report.pseudonymized == ["case_id"]
+    assert any("damaged or foreign" in n for n in res.report.notes)
+
+
+def test_parquet_claiming_pseudonyms_is_pseudonymised(tmp_path):
+    """Issue 14: metadata saying 'pseudonymised' was trusted and raw ids were shown. A claim
+    without the key check, with another key's check, or with values that are no pseudonyms
+    is pseudonymised now; the analyses' Polars path does the same."""
+    import json
+
+    from ist_analyse.analysis.instances import load
+    from ist_analyse.io.pipeline import read_log
+    from ist_analyse.privacy import key_check
+
+    key = load_or_create_key(tmp_path / "k")
+    other = load_or_create_key(tmp_path / "other")
+    opts = ImportOptions(key_file=tmp_path / "k")
+    expected = sorted(pseudonymize(pd.Series(["ABH-1", "ABH-1", "ABH-2"]), key))
+    base = {"source": "x.csv", "format": "csv", "events_read": 3,
+            "pseudonymized": ["case_id", "resource"]}
+    for check in (None, key_check(other), key_check(key)):
+        path = _claiming(tmp_path, json.dumps({**base, "key_check": check}).encode(),
+                         resource=["SB-1", None, "SB-2"])
+        res = read_log(path, opts)
+        assert sorted(res.log["case_id"]) == expected, check
+        assert res.log["resource"].dropna().str.startswith("M-").all()
+        assert res.report.pseudonymized == ["case_id", "resource"]
+        frame, _, _ = load(path, opts)
+        assert sorted(frame["case_id"].to_list()) == expected
+
+
+def test_parquet_pseudonyms_kept_only_with_the_same_key(tmp_path):
+    """A log imported under key k keeps its pseudonyms when read with k (no double hashing);
+    read with another key they are pseudonymised again (they cannot be proven)."""
+    from ist_analyse.analysis.instances import load
+    from ist_analyse.io.export import write_log
+    from ist_analyse.io.pipeline import read_log
+
+    rows = [ev("ABH-1", "x", "01.01.2025 10:00", Bearbeiter="SB01"),
+            ev("ABH-2", "y", "01.01.2025 11:00", Bearbeiter="SB02")]
+    opts = ImportOptions(key_file=tmp_path / "k")
+    protected = build_log(raw(rows), opts)
+    write_log(protected, tmp_path / "p.parquet")
+    same = read_log(tmp_path / "p.parquet", opts)
+    assert same.log["case_id"].tolist() == protected.log["case_id"].tolist()
+    assert same.log["resource"].tolist() == protected.log["resource"].tolist()
+    fast, _, _ = load(tmp_path / "p.parquet", opts)
+    assert fast["case_id"].to_list() == protected.log["case_id"].tolist()
+    other = read_log(tmp_path / "p.parquet", ImportOptions(key_file=tmp_path / "k2"))
+    assert not set(other.log["case_id"]) & set(protected.log["case_id"])
+    assert other.log["case_id"].str.fullmatch(r"V-[0-9a-f]{32}").all()
+
+
+def test_parquet_claiming_canonical_without_canonical_columns(tmp_path):
+    """A report of ours on a table without source_row/source_file: an ordinary Parquet file."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from ist_analyse.io.formats import REPORT_KEY
+    from ist_analyse.io.pipeline import read_log
+
+    table = pa.table({"case_id": ["A-1", "A-1"], "activity": ["a", "b"],
+                      "timestamp": pa.array([1, 2], pa.timestamp("us", "UTC"))})
+    meta = b'{"source": "x", "format": "csv", "events_read": 2, "pseudonymized": ["case_id"]}'
+    pq.write_table(table.replace_schema_metadata({REPORT_KEY: meta}), tmp_path / "c.parquet")
+    res = read_log(tmp_path / "c.parquet", ImportOptions(key_file=tmp_path / "k"))
+    assert res.log["case_id"].str.startswith("V-").all()
+    assert res.log["source_row"].tolist() == [1, 2]
+    assert any("no column 'source_file'" in n for n in res.report.notes)

@@ -28,7 +28,6 @@ columns needed; every other source goes through :func:`~ist_analyse.io.pipeline.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -145,22 +144,27 @@ def load(log: object, options: ImportOptions | None = None) -> tuple[pl.DataFram
 
 def _canonical_parquet(path: Path, options: ImportOptions | None
                        ) -> tuple[pl.DataFrame, str, bool] | None:
-    from ist_analyse.io.formats import REPORT_KEY, detect_format
+    """The fast path for a canonical Parquet log, or ``None`` for the full import.
 
-    if not path.is_file() or detect_format(path, options or ImportOptions()) != "parquet":
+    Only for a file whose metadata is an import report of ours and, unless pseudonymisation
+    is off, whose case and staff ids are pseudonyms proven to be made with the key in use (as
+    :func:`ist_analyse.io.pipeline.read_log` checks them); anything else goes through the
+    import, which pseudonymises what it cannot prove.
+    """
+    from ist_analyse.io.formats import detect_format, import_report_of
+
+    options = options or ImportOptions()
+    if not path.is_file() or detect_format(path, options) != "parquet":
         return None
     try:
         meta = pl.read_parquet_metadata(path)
         names = list(pl.read_parquet_schema(path))
     except Exception:  # not readable as Parquet: the importer explains it
         return None
-    key = REPORT_KEY.decode()
-    if key not in meta:
+    report = import_report_of(meta)
+    if report is None:
         return None
-    try:
-        source = str(json.loads(meta[key]).get("source") or path)
-    except (ValueError, AttributeError):
-        source = str(path)
+    source = str(report.get("source") or path)
     cols = _needed(names)
     for col in L.REQUIRED:
         if col not in cols:
@@ -168,12 +172,44 @@ def _canonical_parquet(path: Path, options: ImportOptions | None
                               code=ErrorCode.MISSING_COLUMN,
                               hint=f"columns present: {', '.join(names)}")
     frame = pl.read_parquet(path, columns=cols)
+    if options.pseudonymize:
+        frame = _protect(frame, report, options)
     for col in L.REQUIRED:
         n = frame[col].null_count()
         if n:
             raise SchemaError(f"column '{col}' has {n} empty values", file=path,
                               code=ErrorCode.EMPTY_VALUE)
     return frame, source, L.RESOURCE in names
+
+
+def _protect(frame: pl.DataFrame, report: dict[str, object],
+             options: ImportOptions) -> pl.DataFrame:
+    """Case and staff ids as keyed pseudonyms, as the import makes them: kept where the
+    report proves them (same key check, every value a pseudonym), made now elsewhere."""
+    from ist_analyse.privacy import (
+        CASE_PSEUDONYM,
+        STAFF_PSEUDONYM,
+        load_or_create_key,
+        pseudonym_pattern,
+        pseudonyms,
+        same_key,
+    )
+
+    key = load_or_create_key(options.key_file)
+    claimed = report.get("pseudonymized")
+    trusted = isinstance(claimed, list) and same_key(report.get("key_check"), key)
+    for col, prefix in ((L.CASE_ID, CASE_PSEUDONYM), (L.RESOURCE, STAFF_PSEUDONYM)):
+        if col not in frame.columns:
+            continue
+        text = frame[col].cast(pl.String)
+        if trusted and col in claimed and text.drop_nulls().str.contains(
+                f"^{pseudonym_pattern(prefix)}$").all():
+            continue
+        distinct = text.drop_nulls().unique()
+        mapped = text.replace_strict(distinct, pseudonyms(distinct.to_list(), key, prefix),
+                                     default=None, return_dtype=pl.String)
+        frame = frame.with_columns(mapped.alias(col))
+    return frame
 
 
 def activity_instances(log: pl.DataFrame | pd.DataFrame, *, working_days: bool = False,

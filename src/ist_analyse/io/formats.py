@@ -8,9 +8,11 @@ the import pipeline.
 from __future__ import annotations
 
 import contextlib
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from ist_analyse.config import ImportOptions
 from ist_analyse.errors import ErrorCode, InputError
@@ -64,6 +66,30 @@ def opening(path: Path) -> Iterator[None]:
     except OSError as exc:
         raise InputError(f"cannot open: {exc.strerror}", file=path,
                          code=ErrorCode.FILE_NOT_FOUND) from exc
+
+
+def import_report_of(meta: Mapping[Any, Any] | None) -> dict[str, Any] | None:
+    """The import report in a Parquet file's key-value metadata, if it is one of ours.
+
+    ``None`` when the key is absent or its value is not a JSON object naming ``source``,
+    ``format`` and ``events_read`` (another tool's metadata, a damaged file): such metadata is
+    ignored, and the file is read as any Parquet file. The report is a claim, not a proof;
+    :func:`ist_analyse.privacy.same_key` decides whether its pseudonyms are kept.
+    """
+    if not meta:
+        return None
+    raw = meta.get(REPORT_KEY, meta.get(REPORT_KEY.decode()))
+    if raw is None:
+        return None
+    try:
+        report = json.loads(raw)
+    except (ValueError, TypeError, RecursionError):
+        return None
+    if not isinstance(report, dict) or not isinstance(report.get("source"), str) \
+            or not isinstance(report.get("format"), str) \
+            or type(report.get("events_read")) is not int:
+        return None
+    return report
 
 
 def _head(path: Path) -> bytes:

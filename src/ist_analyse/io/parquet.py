@@ -134,9 +134,13 @@ def arrow_to_pandas(table) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     return frame
 
 
-def read_parquet_raw(path: str | os.PathLike[str], options: ImportOptions | None = None
-                     ) -> RawTable:
+def read_parquet_raw(path: str | os.PathLike[str], options: ImportOptions | None = None,
+                     *, keep_source_row: bool = False) -> RawTable:
     """Read a Parquet file; columns keep their names, plus ``source_row`` (1-based).
+
+    Nested columns (lists, structs, maps) become JSON text, with a note: a log's values are
+    scalars, and a list cannot be grouped, compared or pseudonymised. ``keep_source_row``:
+    the file is a canonical log of ist-analyse whose own ``source_row`` is kept.
 
     Raises:
         InputError: FILE_NOT_FOUND, EMPTY_FILE, WRONG_FORMAT (not Parquet, damaged or
@@ -193,17 +197,45 @@ def read_parquet_raw(path: str | os.PathLike[str], options: ImportOptions | None
                              code=ErrorCode.WRONG_FORMAT) from None
         del batches
     rows = table.num_rows
+    nested = [f.name for f in table.schema if _is_nested(f.type)]
     try:
+        for name in nested:
+            i = table.schema.get_field_index(name)
+            table = table.set_column(i, name, _as_json_text(table.column(i)))
         frame = arrow_to_pandas(table)
     except (pa.ArrowException, ValueError, OverflowError) as exc:
         raise InputError(f"the Parquet file has values pandas cannot hold: {_short(exc)}",
                          file=path, code=ErrorCode.WRONG_FORMAT) from None
     del table
-    add_source_row(frame, first=1, file=shown, format_name="parquet")
+    if not keep_source_row:
+        add_source_row(frame, first=1, file=shown, format_name="parquet")
     notes = [f"parquet: {rows:,} rows in {meta.num_row_groups} row group(s), "
              f"{len(names)} column(s)"]
+    if nested:
+        notes.append("nested columns (lists, structs, maps) kept as JSON text: "
+                     + ", ".join(nested))
     return RawTable(frame=frame, source_file=shown, row_label="row", format="parquet",
                     events_read=rows, notes=notes)
+
+
+def _is_nested(t) -> bool:  # type: ignore[no-untyped-def]
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    return pa.types.is_nested(t)
+
+
+def _as_json_text(column):  # type: ignore[no-untyped-def]
+    """A nested Arrow column as JSON text per value (nulls stay null)."""
+    import json
+
+    import pyarrow as pa
+
+    def text(v: object) -> str | None:
+        return None if v is None else json.dumps(v, ensure_ascii=False, default=str)
+
+    return pa.array([text(v) for v in column.to_pylist()], type=pa.string())
 
 
 def _short(exc: BaseException) -> str:

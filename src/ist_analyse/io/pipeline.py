@@ -31,7 +31,7 @@ two kinds of vocabulary, told apart per log:
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,14 +42,19 @@ from ist_analyse import log as L
 from ist_analyse.config import ImportOptions, normalize_date_format
 from ist_analyse.errors import ErrorCode, InputError, SchemaError
 from ist_analyse.io.dates import ParsedTimes, parse_timestamps
-from ist_analyse.io.formats import _head, detect_format
+from ist_analyse.io.formats import _head, detect_format, import_report_of
 from ist_analyse.io.mapping import resolve_columns, slug
 from ist_analyse.io.raw import DroppedRow, RawTable
 from ist_analyse.privacy import (
+    CASE_PSEUDONYM,
+    STAFF_PSEUDONYM,
     is_person_column,
     is_staff_column,
+    key_check,
     load_or_create_key,
+    pseudonym_pattern,
     pseudonymize,
+    same_key,
 )
 
 #: shown in messages and reports; more are counted, not listed
@@ -87,9 +92,33 @@ class ImportReport:
     zoned_timestamps: int = 0
     timezone: str = ""
     row_label: str = "row"
+    #: :func:`ist_analyse.privacy.key_check` of the key the pseudonyms were made with
+    key_check: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_metadata(cls, data: dict[str, Any]) -> ImportReport | None:
+        """The report stored in a canonical Parquet file; ``None`` if a field has the wrong
+        type (damaged or foreign metadata). Unknown fields (a newer version) are left out."""
+        types = {"int": int, "str": str, "list": list, "dict": dict}
+        known: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name not in data:
+                continue
+            value, annotation = data[f.name], str(f.type)  # e.g. "list[str]", "str | None"
+            if value is None and "None" in annotation:
+                pass
+            elif type(value) is not types[annotation.split("[")[0].split(" ")[0]]:
+                return None
+            elif isinstance(value, list) and not all(isinstance(v, str | dict) for v in value):
+                return None
+            known[f.name] = value
+        try:
+            return cls(**known)
+        except TypeError:
+            return None
 
 
 @dataclass
@@ -159,42 +188,101 @@ def read_log(source: str | Path, options: ImportOptions | None = None) -> Import
         ['case_id', 'activity', 'timestamp']
     """
     options = (options or ImportOptions()).with_mapping_file()
+    notes: list[str] = []
     if detect_format(source, options) == "parquet":
-        canonical = _read_canonical_parquet(Path(source), options)
+        canonical = _read_canonical_parquet(Path(source), options, notes)
         if canonical is not None:
             return canonical
     raw = read_raw(source, options)
+    raw.notes[:0] = notes
     return build_log(raw, options)
 
 
-def _read_canonical_parquet(path: Path, options: ImportOptions) -> ImportResult | None:
+def _read_canonical_parquet(path: Path, options: ImportOptions,
+                            notes: list[str]) -> ImportResult | None:
     """A log written by ``ist-analyse import`` is already canonical: load it as it is.
 
-    Ids it already pseudonymised are not hashed again (that would break the link to other
-    exports under the same key); a canonical log written without pseudonyms (e.g. by
-    ``simulate``) is protected now, as any other source would be.
+    Its metadata is checked, not trusted. It counts only if it is an import report of ours and
+    the columns have the canonical types; otherwise the file is read as any Parquet file (with
+    a note in ``notes``). Pseudonyms are kept only where the report says a column was
+    pseudonymised, the report's key check proves the same key, and every value has the form
+    of a pseudonym; any other case or staff id is pseudonymised now (a file that merely claims
+    to be pseudonymised never shows raw ids).
     """
-    import json
-
     import pyarrow.parquet as pq
 
     from ist_analyse.io.formats import REPORT_KEY
+    from ist_analyse.io.parquet import read_parquet_raw
 
     _head(path)
     try:
-        meta = pq.read_schema(path).metadata or {}
+        schema = pq.read_schema(path)
     except Exception:  # not a Parquet file: the Parquet reader explains it
         return None
-    if REPORT_KEY not in meta:
+    if not schema.metadata or REPORT_KEY not in schema.metadata:
         return None
-    report = ImportReport(**json.loads(meta[REPORT_KEY]))
+    why_not = _not_canonical(schema)
+    if why_not is not None:
+        notes.append(f"the file says it is a canonical log of ist-analyse, but {why_not}: "
+                     "read as an ordinary Parquet file")
+        return None
+    data = import_report_of(schema.metadata)
+    report = ImportReport.from_metadata(data) if data is not None else None
+    if report is None:
+        report = ImportReport(source=str(path), format="parquet", events_read=0)
+        report.notes.append("the file's import report (ist-analyse metadata) is damaged or "
+                            "foreign: ignored")
+    raw = read_parquet_raw(path, options, keep_source_row=True)
+    df = raw.frame
+    report.events_read = report.events_read or raw.events_read
     report.notes.append(f"canonical log written by ist-analyse, read from {path}")
-    df = pq.read_table(path).to_pandas()
-    if options.pseudonymize and L.CASE_ID not in report.pseudonymized:
-        report.pseudonymized = []
+    report.notes.extend(raw.notes[1:])  # the list/struct columns turned into text, if any
+    if options.pseudonymize:
         staff = [c for c in df.columns if c.startswith(L.CASE_PREFIX) and is_staff_column(c)]
-        _protect(df, replace(options, staff_roles={}), report, staff)
-    return ImportResult(L.validate_log(L.finalize_log(df)), report)
+        key = load_or_create_key(options.key_file)
+        proven = set()
+        if same_key(report.key_check, key):
+            proven = {c for c in set(report.pseudonymized) & set(df.columns) if _all_pseudonyms(
+                df[c], CASE_PSEUDONYM if c == L.CASE_ID else STAFF_PSEUDONYM)}
+        claimed = [c for c in report.pseudonymized if c not in proven]
+        if claimed:
+            report.notes.append(
+                "the file says its ids are pseudonyms, but that could not be checked (another "
+                "key, or values that are no pseudonyms): pseudonymised now: " + ", ".join(claimed))
+        report.pseudonymized = []
+        _protect(df, replace(options, staff_roles={}), report, staff, proven, key)
+    try:
+        return ImportResult(L.validate_log(L.finalize_log(df)), report)
+    except SchemaError as err:
+        err.file = str(path)
+        raise
+
+
+def _not_canonical(schema: Any) -> str | None:
+    """Why an Arrow schema is not that of a canonical log, or ``None`` if it is."""
+    import pyarrow as pa
+
+    names = set(schema.names)
+    for col in (*L.REQUIRED, L.SOURCE_FILE, L.SOURCE_ROW):
+        if col not in names:
+            return f"it has no column '{col}'"
+    for col, dtype in L.DTYPES.items():
+        if col not in names:
+            continue
+        t = schema.field(col).type
+        if pa.types.is_dictionary(t):
+            t = t.value_type
+        ok = (pa.types.is_timestamp(t) and t.tz is not None if dtype == L.TIMESTAMP_DTYPE
+              else pa.types.is_integer(t) if col == L.SOURCE_ROW
+              else pa.types.is_string(t) or pa.types.is_large_string(t))
+        if not ok:
+            return f"its column '{col}' has the type {t}"
+    return None
+
+
+def _all_pseudonyms(values: pd.Series, prefix: str) -> bool:
+    text = values.dropna().astype("string")
+    return bool(text.str.fullmatch(pseudonym_pattern(prefix)).all())
 
 
 def build_log(raw: RawTable, options: ImportOptions) -> ImportResult:
@@ -487,11 +575,13 @@ def _match_starts(df: pd.DataFrame, report: ImportReport) -> pd.DataFrame:
 
 
 def _protect(df: pd.DataFrame, options: ImportOptions, report: ImportReport,
-             staff_cols: list[str]) -> None:
+             staff_cols: list[str], proven: set[str] | frozenset[str] = frozenset(),
+             key: bytes | None = None) -> None:
     """Roles from the staff table, then keyed pseudonyms for case and staff ids (in place).
 
     Staff ids in other columns (``case:responsible``) get the same pseudonyms as ``resource``,
-    so they still link, but name nobody.
+    so they still link, but name nobody. Columns in ``proven`` already hold pseudonyms made
+    with this key (checked by the caller) and are not hashed again.
     """
     if L.RESOURCE in df.columns and options.staff_roles:
         roles = df[L.RESOURCE].map(dict(options.staff_roles)).astype("string")
@@ -505,9 +595,13 @@ def _protect(df: pd.DataFrame, options: ImportOptions, report: ImportReport,
     if not options.pseudonymize:
         report.notes.append("pseudonymisation switched off: case and staff ids as in the source")
         return
-    key = load_or_create_key(options.key_file)
-    df[L.CASE_ID] = pseudonymize(df[L.CASE_ID], key, prefix="V-")
+    if key is None:
+        key = load_or_create_key(options.key_file)
+    if L.CASE_ID not in proven:
+        df[L.CASE_ID] = pseudonymize(df[L.CASE_ID], key, prefix=CASE_PSEUDONYM)
     report.pseudonymized.append(L.CASE_ID)
     for col in ([L.RESOURCE] if L.RESOURCE in df.columns else []) + staff_cols:
-        df[col] = pseudonymize(_text(df[col]), key, prefix="M-")
+        if col not in proven:
+            df[col] = pseudonymize(_text(df[col]), key, prefix=STAFF_PSEUDONYM)
         report.pseudonymized.append(col)
+    report.key_check = key_check(key)

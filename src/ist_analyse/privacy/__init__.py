@@ -18,14 +18,18 @@ import secrets
 import tempfile
 import unicodedata
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ist_analyse.config import default_key_file
 from ist_analyse.errors import PrivacyError
 from ist_analyse.io.mapping import fold
 
+if TYPE_CHECKING:  # pandas loads on first use: the Polars path of the analyses checks
+    import pandas as pd  # pseudonyms (is_pseudonym_pattern, same_key) without it
+
 KEY_BYTES = 32
+#: Prefixes of the pseudonyms of case ids and of staff ids.
+CASE_PSEUDONYM, STAFF_PSEUDONYM = "V-", "M-"
 
 #: Folded header names of columns that identify persons (or may, like free text).
 PERSON_COLUMNS = frozenset(fold(n) for n in (
@@ -139,15 +143,43 @@ def _read_key(path: Path) -> bytes | None:
     return key
 
 
+def key_check(key: bytes) -> str:
+    """A fingerprint of the key, stored with a pseudonymised log (``ImportReport.key_check``).
+
+    When the log is read again it proves that its pseudonyms were made with the key in use,
+    so they are kept, not hashed again; anything else is pseudonymised anew (metadata is
+    checked, never trusted). It is an HMAC of a fixed text under the key: it reveals nothing
+    about the key and cannot be computed without it.
+    """
+    return hmac.digest(key, b"ist-analyse pseudonym key check", "sha256")[:16].hex()
+
+
+def same_key(stored: object, key: bytes) -> bool:
+    """True if ``stored`` (from a file's metadata) is the :func:`key_check` of ``key``."""
+    return isinstance(stored, str) and hmac.compare_digest(stored, key_check(key))
+
+
+def pseudonym_pattern(prefix: str) -> str:
+    """The regular expression a whole pseudonym with ``prefix`` matches (no anchors)."""
+    return f"{prefix}[0-9a-f]{{32}}"
+
+
 def pseudonymize(values: pd.Series, key: bytes, prefix: str = "V-") -> pd.Series:
     """Replace each value by ``prefix`` + 32 hex digits of HMAC-SHA256 (128 bits).
 
     Values are canonicalised first (surrounding blanks removed, Unicode NFC), so ``ABH-1 `` and
     ``ABH-1`` get one pseudonym. Missing values stay missing. Each distinct value is hashed once.
     """
+    import pandas as pd
+
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    digest, nfc = hmac.digest, unicodedata.normalize
-    mapped = [prefix + digest(key, nfc("NFC", str(u).strip()).encode("utf-8"), "sha256")[:16].hex()
-              for u in uniques.tolist()]
-    table = pd.array([*mapped, pd.NA], dtype="string")
+    table = pd.array([*pseudonyms(uniques.tolist(), key, prefix), pd.NA], dtype="string")
     return pd.Series(table[codes], index=values.index, dtype="string")
+
+
+def pseudonyms(distinct: list[object], key: bytes, prefix: str) -> list[str]:
+    """The pseudonym of each value (the one rule behind :func:`pseudonymize`, for callers
+    that hold the distinct values themselves, such as the Polars path of the analyses)."""
+    digest, nfc = hmac.digest, unicodedata.normalize
+    return [prefix + digest(key, nfc("NFC", str(u).strip()).encode("utf-8"), "sha256")[:16].hex()
+            for u in distinct]
