@@ -198,6 +198,14 @@ def _findings(df: pd.DataFrame, rep: ImportReport, now: pd.Timestamp) -> list[Fi
         add("NAIVE_TIMESTAMPS", "warning",
             f"{rep.naive_timestamps} timestamps carry no time zone: read as local time in "
             f"{rep.timezone} (--timezone)", rep.naive_timestamps)
+    if rep.repeated_keys:
+        kinds = ", ".join(f"{kind}: {n}" for kind, n in rep.repeated_keys.items())
+        add("REPEATED_KEYS", "warning",
+            f"attribute keys given twice in one {rep.row_label} or trace ({kinds}); the last "
+            "value was used" + ("; a trace with two case ids may hold events of another case"
+                                if "case id" in rep.repeated_keys else ""),
+            sum(rep.repeated_keys.values()))
+        out[-1].examples = list(rep.repeated_key_examples)
     if rep.dst_ambiguous or rep.dst_nonexistent:
         add("DST_AMBIGUOUS", "info",
             f"{rep.dst_ambiguous} local times fall in the autumn DST hour (read as summer "

@@ -719,3 +719,48 @@ def test_unknown_declared_encoding(tmp_path):
                                prolog='<?xml version="1.0" encoding="AUTF-8"?>\n'))
     err = fails(path, ErrorCode.XML_SYNTAX)
     assert "unknown encoding" in err.message and err.row == 1
+
+
+def test_repeated_keys_are_counted_not_silent(tmp_path):
+    """Issue 14: the same key twice in an event, or two case ids in one trace, were resolved
+    silently. The last value still wins (as in pm4py), but each is counted, with the events
+    concerned, and the C scanner leaves such files to the Python reader (same result)."""
+    twice = event("a", org__resource="first").replace(
+        "</event>", '<string key="org:resource" value="second"/></event>')
+    two_ids = trace("c2", event("b"), event("c"),
+                    attrs='  <string key="concept:name" value="c3"/>\n'
+                          '  <string key="x" value="1"/><string key="x" value="2"/>\n')
+    raw = read(write(tmp_path, xes(trace("c1", event("z"), twice), two_ids)))
+    assert raw.frame["org:resource"].tolist() == [None, "second", None, None]
+    assert raw.frame["case:concept:name"].tolist() == ["c1", "c1", "c3", "c3"]
+    assert raw.frame["case:x"].tolist() == [None, None, "2", "2"]
+    assert raw.repeated_keys == {"event": 1, "trace": 1, "case id": 1}
+    assert raw.repeated_key_rows == [2, 3]
+
+
+def test_repeated_keys_are_a_finding_in_inspect(tmp_path):
+    from ist_analyse.inspection import inspect_log
+
+    two_ids = trace("c2", event("b"), attrs='  <string key="concept:name" value="c3"/>\n')
+    path = write(tmp_path, xes(trace("c1", event("a")), two_ids))
+    found = {f.code: f for f in inspect_log(path, ImportOptions(pseudonymize=False)).findings}
+    assert found["REPEATED_KEYS"].count == 1
+    assert found["REPEATED_KEYS"].examples == [2]
+
+
+@pytest.mark.parametrize("opening,closing", [("<!--", "-->"), ('<string key="x" value="', '"/>'),
+                                             ("<?pi ", "?>")])
+def test_huge_token_refused_fast(tmp_path, opening, closing):
+    """Issue 14: an 8 MB gzip holding one huge XML comment ran 14 minutes at 2.2 GB without
+    reaching the size cap (expat < 2.6 parses an unfinished token again with every chunk).
+    A token longer than MAX_TOKEN is refused as soon as that much is decompressed."""
+    path = tmp_path / "comment.xes.gz"
+    block = b"a" * (1 << 20)
+    with gzip.open(path, "wb", compresslevel=1) as gz:
+        gz.write(f'{DECL}<log>\n<trace>\n<string key="concept:name" value="c"/>\n'
+                 f"{opening}".encode())
+        for _ in range((xes_module.MAX_TOKEN >> 20) * 4):  # four times the limit
+            gz.write(block)
+        gz.write(f"{closing}</trace></log>".encode())
+    err = fails(path, ErrorCode.SIZE_LIMIT)
+    assert err.row == 5  # where the token starts

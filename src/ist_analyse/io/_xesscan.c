@@ -11,8 +11,9 @@
  * rules and no library to link.
  *
  * This scanner only ever reads well-formed, plain XES. Whatever it does not handle itself -
- * a DOCTYPE, an XML error, a structure error, a trace without a case id, nesting deeper than
- * the limit - makes it *bail out*: feed() returns False and the caller re-reads the file with
+ * a DOCTYPE, an XML error, a structure error, a trace without a case id, a key given twice in
+ * one event or trace (counted there), nesting deeper than the limit, more than max_token
+ * bytes without an element (a huge comment or tag) - makes it *bail out*: feed() returns False and the caller re-reads the file with
  * the Python reader, which refuses or reports it with line and column. So every error message
  * and every safety rule lives in one place (xes.py), and the result of a successful scan is
  * exactly what the Python reader returns (tests/io/test_xes.py checks both on every input).
@@ -42,6 +43,9 @@ typedef struct {
     /* ctx + 4 * skip depth, as in xes.py */
     long state;
     long max_depth;          /* deepest nesting accepted (xes.MAX_DEPTH, passed in) */
+    Py_ssize_t max_token;    /* bytes fed without any element start or end (xes.MAX_TOKEN) */
+    Py_ssize_t idle;         /* bytes fed since the last chunk with an element start or end */
+    unsigned long elements;  /* element starts and ends seen */
     Py_ssize_t n;            /* events kept = row index of the current event */
     Py_ssize_t events_read;
     Py_ssize_t nested;
@@ -171,9 +175,9 @@ event_attribute(Scanner *s, const char *name, const char *key, const char *value
     if (v == NULL)
         { fail(s); return; }
     Py_ssize_t m = PyList_GET_SIZE(col);
-    if (m > s->n) { /* the same key twice in one event: the last one wins */
-        if (PyList_SetItem(col, s->n, v) < 0) /* steals v */
-            { fail(s); return; }
+    if (m > s->n) { /* the same key twice in one event: the Python reader counts it */
+        Py_DECREF(v);
+        s->bail = "key repeated in an event";
         return;
     }
     if ((m < s->n && pad(col, s->n) < 0) || PyList_Append(col, v) < 0) {
@@ -188,6 +192,7 @@ on_start(void *data, const XML_Char *name, const XML_Char **atts)
 {
     Scanner *s = (Scanner *)data;
     const char *key, *value, *local;
+    s->elements++;
     if (s->bail || s->failed)
         return;
     if (s->state == CTX_EVENT) { /* an event attribute: by far the most frequent case */
@@ -224,7 +229,13 @@ on_start(void *data, const XML_Char *name, const XML_Char **atts)
         key_value(atts, &key, &value);
         if (key != NULL && value != NULL) {
             PyObject *k = make_str(s, key, 1);
-            PyObject *v = k ? make_str(s, value, 1) : NULL;
+            int seen = k ? PyDict_Contains(s->trace_attrs, k) : -1;
+            if (seen > 0) { /* the same key twice in one trace: the Python reader counts it */
+                Py_DECREF(k);
+                s->bail = "key repeated in a trace";
+                return;
+            }
+            PyObject *v = seen == 0 ? make_str(s, value, 1) : NULL;
             if (v == NULL || PyDict_SetItem(s->trace_attrs, k, v) < 0)
                 fail(s);
             Py_XDECREF(k);
@@ -297,6 +308,7 @@ on_end(void *data, const XML_Char *name)
 {
     Scanner *s = (Scanner *)data;
     (void)name;
+    s->elements++;
     if (s->bail || s->failed)
         return;
     if (s->state > CTX_EVENT) {
@@ -329,15 +341,17 @@ on_doctype(void *data, const XML_Char *name, const XML_Char *sysid, const XML_Ch
 static int
 Scanner_init(Scanner *self, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"max_depth", NULL};
+    static char *kwlist[] = {"max_depth", "max_token", NULL};
     long max_depth;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "l", kwlist, &max_depth))
+    Py_ssize_t max_token;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "ln", kwlist, &max_depth, &max_token))
         return -1;
     if (self->parser != NULL) {
         PyErr_SetString(PyExc_RuntimeError, "Scanner is initialised once");
         return -1;
     }
     self->max_depth = max_depth;
+    self->max_token = max_token;
     self->ev_cols = PyDict_New();
     self->tr_cols = PyDict_New();
     self->intern = PyDict_New();
@@ -392,6 +406,7 @@ Scanner_feed(Scanner *self, PyObject *args)
         Py_RETURN_FALSE;
     }
     enum XML_Status rc = XML_STATUS_OK;
+    unsigned long elements = self->elements;
     const char *p = (const char *)buf.buf;
     Py_ssize_t left = buf.len;
     do { /* expat takes an int length */
@@ -400,9 +415,14 @@ Scanner_feed(Scanner *self, PyObject *args)
         p += len;
         left -= len;
     } while (rc == XML_STATUS_OK && left > 0 && !self->bail && !self->failed);
+    self->idle = self->elements != elements ? 0 : self->idle + buf.len;
     PyBuffer_Release(&buf);
     if (self->failed)
         return NULL; /* the handler's Python error (memory) */
+    /* a comment, tag or text run this long: expat (< 2.6) rescans an unfinished token on
+       every chunk, quadratic time; the Python reader refuses it with its line */
+    if (!self->bail && self->idle > self->max_token)
+        self->bail = "token longer than the limit";
     if (rc != XML_STATUS_OK && !self->bail)
         self->bail = "XML error";
     if (self->bail && PyErr_Occurred())
@@ -451,7 +471,7 @@ static PyTypeObject ScannerType = {
     .tp_name = "ist_analyse.io._xesscan.Scanner",
     .tp_basicsize = sizeof(Scanner),
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Scanner(max_depth): streaming XES scanner on pyexpat's expat (see the module "
+    .tp_doc = "Scanner(max_depth, max_token): streaming XES scanner on pyexpat's expat (see the module "
               "source).",
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)Scanner_init,

@@ -84,6 +84,10 @@ class ImportReport:
     lifecycle_rule: str = ""
     #: statuses turned into part of the activity name, with their counts
     lifecycle_status: dict[str, int] = field(default_factory=dict)
+    #: keys given twice in one record where the last value was kept (see RawTable), by kind,
+    #: and the first records concerned
+    repeated_keys: dict[str, int] = field(default_factory=dict)
+    repeated_key_examples: list[int] = field(default_factory=list)
     date_only: int = 0
     dst_ambiguous: int = 0
     dst_nonexistent: int = 0
@@ -112,7 +116,8 @@ class ImportReport:
                 pass
             elif type(value) is not types[annotation.split("[")[0].split(" ")[0]]:
                 return None
-            elif isinstance(value, list) and not all(isinstance(v, str | dict) for v in value):
+            elif isinstance(value, list) and not all(isinstance(v, str | dict | int)
+                                                     for v in value):
                 return None
             known[f.name] = value
         try:
@@ -290,7 +295,8 @@ def build_log(raw: RawTable, options: ImportOptions) -> ImportResult:
     frame = raw.frame
     report = ImportReport(source=raw.source_file, format=raw.format,
                           events_read=raw.events_read, notes=list(raw.notes),
-                          row_label=raw.row_label)
+                          row_label=raw.row_label, repeated_keys=dict(raw.repeated_keys),
+                          repeated_key_examples=raw.repeated_key_rows[:MAX_EXAMPLES])
     dropped: list[DroppedRow] = list(raw.dropped)
     if len(frame) == 0 and not dropped:
         raise InputError("contains no events", file=raw.source_file, code=ErrorCode.NO_ROWS)

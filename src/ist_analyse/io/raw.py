@@ -43,6 +43,9 @@ class RawTable:
         dropped: records a reader skipped because ``skip_bad_rows`` was set.
         notes: what the reader guessed or decided, for ``inspect`` ("encoding: cp1252").
         decimal: decimal separator of numeric text, when the reader knows it (CSV).
+        repeated_keys: keys given twice where one value is kept (XES: an event or a trace
+            with the same attribute key twice, a trace with two case ids), counted by kind.
+        repeated_key_rows: the records (``source_row``) concerned, for the report.
     """
 
     frame: pd.DataFrame
@@ -53,3 +56,5 @@ class RawTable:
     dropped: list[DroppedRow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     decimal: str | None = None
+    repeated_keys: dict[str, int] = field(default_factory=dict)
+    repeated_key_rows: list[int] = field(default_factory=list)

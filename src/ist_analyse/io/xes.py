@@ -46,7 +46,10 @@ silently. The Python reader is hardened like this:
 - nesting inside an attribute is capped at :data:`MAX_DEPTH` levels (expat itself has no
   depth limit);
 - a gzip stream is decompressed through a counting reader and refused (SIZE_LIMIT) as soon as it
-  passes ``ImportOptions.max_bytes``. Gzip is recognised by its magic bytes, not the suffix.
+  passes ``ImportOptions.max_bytes``. Gzip is recognised by its magic bytes, not the suffix;
+- a single token (comment, tag, text section) longer than :data:`MAX_TOKEN` is refused
+  (SIZE_LIMIT, with the line where it starts) as soon as that many bytes are fed: expat
+  would parse it again with every chunk, in quadratic time.
 
 What the frame holds (one row per ``<event>``, document order):
 
@@ -69,7 +72,11 @@ Decisions:
 - Text content between elements means nothing in XES and is ignored.
 - A second root element, an ``<event>`` outside a ``<trace>``, a ``<trace>`` inside a trace or
   an event, a root element other than ``<log>``: XML_STRUCTURE (WRONG_FORMAT for the root).
-- When an event has the same key twice, the last value wins (as in pm4py).
+- When an event or a trace has the same key twice, the last value wins (as in pm4py), and it
+  is counted, never silent: ``RawTable.repeated_keys`` (``event``, ``trace``, ``case id``:
+  a trace with two ``concept:name``, whose events might belong to another case) and the
+  first event numbers concerned; ``inspect`` shows them as the finding REPEATED_KEYS. The C
+  scanner leaves such files to the Python reader.
 """
 
 from __future__ import annotations
@@ -101,6 +108,11 @@ CASE_ID = "case:concept:name"
 #: libxml2 stops at 256 without ``huge_tree``.
 MAX_DEPTH = 256
 CHUNK = 1 << 20
+#: Longest single XML token (a comment, a tag with its attribute values, a CDATA section)
+#: accepted. expat before 2.6 parses the unfinished token again with every chunk fed, so a
+#: huge comment costs quadratic time (an 8 MB gzip of one comment ran 14 minutes); real XES
+#: tokens are a few hundred bytes.
+MAX_TOKEN = 16 << 20
 GZIP_MAGIC = b"\x1f\x8b"
 #: how an XML document can begin after blanks: '<' or a byte order mark (expat decides the rest)
 XML_STARTS = (b"<", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
@@ -211,7 +223,7 @@ def _scan(fh: BinaryIO, file: str, options: ImportOptions, *, compressed: bool
     without case id, deep nesting, a file that is not XML). Size limit and damaged gzip
     data raise here exactly as they would there."""
     source: Any = _CountingReader(fh, options.max_bytes, file) if compressed else fh
-    scanner = _xesscan.Scanner(max_depth=MAX_DEPTH)
+    scanner = _xesscan.Scanner(max_depth=MAX_DEPTH, max_token=MAX_TOKEN)
     blank = True
     while True:
         data = source.read(CHUNK)
@@ -311,11 +323,14 @@ class _Reader:
         trace_start = 0
         trace_line = 0
         trace_attrs: dict[str, str] = {}
+        trace_repeats = False
+        repeated = {"event": 0, "trace": 0, "case id": 0}
+        repeated_rows: list[int] = []
         dropped: list[DroppedRow] = []
         dropped_ranges: list[tuple[int, int]] = []
 
         def start(name: str, attrs: list[str]) -> None:
-            nonlocal state, nested, trace_start, trace_line, trace_attrs
+            nonlocal state, nested, trace_start, trace_line, trace_attrs, trace_repeats
             if state == _EVENT:  # an event attribute: by far the most frequent case
                 try:  # ordered_attributes: [name, value, name, value, ...]
                     k1, key, k2, v = attrs
@@ -335,6 +350,9 @@ class _Reader:
                         col.append(v)
                     elif m > n:
                         col[n] = v  # the same key twice in one event: the last one wins
+                        repeated["event"] += 1
+                        if not repeated_rows or repeated_rows[-1] != events_read + 1:
+                            repeated_rows.append(events_read + 1)
                     else:
                         col.extend([None] * (n - m))
                         col.append(v)
@@ -360,6 +378,9 @@ class _Reader:
                                             ErrorCode.XML_STRUCTURE))
                 key, v = _key_value(attrs)
                 if key is not None and v is not None:
+                    if key in trace_attrs:  # the last one wins; counted
+                        repeated["case id" if key == CASE_ID[5:] else "trace"] += 1
+                        trace_repeats = True
                     trace_attrs[key] = setdefault(v, v)
                 state = _TRACE + 4
             elif state == _LOG:
@@ -369,6 +390,7 @@ class _Reader:
                     trace_start = n
                     trace_line = p.CurrentLineNumber
                     trace_attrs = {}
+                    trace_repeats = False
                 elif local == "event":
                     raise _Stop(self._error(
                         "<event> outside a <trace>: every event must belong to a trace (case)",
@@ -401,6 +423,8 @@ class _Reader:
         def finish_trace() -> None:
             nonlocal n, empty_traces
             k = n - trace_start
+            if trace_repeats and k:
+                repeated_rows.append(events_read - k + 1)
             if k == 0:
                 empty_traces += 1
                 return
@@ -443,6 +467,11 @@ class _Reader:
                     self._check_start(data)
                     blank = False
                 p.Parse(data, False)
+                if size - p.CurrentByteIndex > MAX_TOKEN:  # an unfinished token this long
+                    raise self._error(
+                        f"one XML comment, tag or text section is longer than "
+                        f"{MAX_TOKEN >> 20} MiB (limit), starting here", ErrorCode.SIZE_LIMIT,
+                        hint="no XES file needs this; the file is damaged or hostile")
             if blank:
                 what = "the compressed data" if self.compressed else "the file"
                 raise InputError(f"{what} is empty" if size == 0 else
@@ -467,11 +496,13 @@ class _Reader:
                              hint="the data may be incomplete; copy or export the file again")
 
         return self.table(n, ev_cols, tr_cols, events_read, nested, empty_traces, source,
-                          dropped, dropped_ranges)
+                          dropped, dropped_ranges, repeated, repeated_rows)
 
     def table(self, n: int, ev_cols: dict[str, list[Any]], tr_cols: dict[str, list[Any]],
               events_read: int, nested: int, empty_traces: int, source: Any,
-              dropped: list[DroppedRow], dropped_ranges: list[tuple[int, int]]) -> RawTable:
+              dropped: list[DroppedRow], dropped_ranges: list[tuple[int, int]],
+              repeated: dict[str, int] | None = None,
+              repeated_rows: list[int] | None = None) -> RawTable:
         """The RawTable of a finished parse (this reader's or the C scanner's columns)."""
         if nested:
             self.notes.append(f"nested XES attributes skipped (children of <list>, "
@@ -483,7 +514,9 @@ class _Reader:
 
         frame = self._frame(n, ev_cols, tr_cols, events_read, dropped_ranges)
         return RawTable(frame=frame, source_file=self.file, row_label="event", format="xes",
-                        events_read=events_read, dropped=dropped, notes=self.notes)
+                        events_read=events_read, dropped=dropped, notes=self.notes,
+                        repeated_keys={k: v for k, v in (repeated or {}).items() if v},
+                        repeated_key_rows=sorted(set(repeated_rows or [])))
 
     def _expat_error(self, exc: expat.ExpatError, ctx: int) -> InputError:
         line, column = exc.lineno, exc.offset + 1
