@@ -4,6 +4,7 @@ model files are read safely."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,7 @@ from ist_analyse._pm4py import pm4py, to_pm4py
 from ist_analyse.analysis import conformance as C
 from ist_analyse.analysis.conformance import check_conformance, read_model
 from ist_analyse.errors import ConfigError, ErrorCode, ModelError
+from ist_analyse.notes import NoteCode
 from tests.analysis.conftest import make_log
 
 NS = ('xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
@@ -150,6 +152,66 @@ def test_missing_and_oversized(tmp_path, monkeypatch):
     monkeypatch.setattr(C, "MAX_MODEL_BYTES", 100)
     with pytest.raises(ModelError, match="limit"):
         read_model(_write(tmp_path, "s.bpmn", SEQUENCE))
+
+
+MODELS = Path(__file__).resolve().parents[1] / "data" / "models"
+
+
+@pytest.mark.parametrize(("name", "twin", "ignored"), [
+    ("signavio_annotated.bpmn", "camunda_modeler.bpmn",
+     {"association": 3, "dataInputAssociation": 2, "dataObjectReference": 1,
+      "dataOutputAssociation": 1, "dataStoreReference": 1, "group": 1, "lane": 2,
+      "messageFlow": 2, "participant": 1, "textAnnotation": 3}),
+    ("camunda8_annotated.bpmn", "camunda_modeler.bpmn",
+     {"association": 1, "dataObjectReference": 1, "dataOutputAssociation": 1, "group": 1,
+      "lane": 2, "messageFlow": 2, "participant": 1, "textAnnotation": 1}),
+    ("bpmnio_annotated.bpmn", "signavio.bpmn",
+     {"association": 1, "dataInputAssociation": 1, "dataObjectReference": 1,
+      "dataOutputAssociation": 1, "dataStoreReference": 1, "group": 1, "textAnnotation": 1}),
+])
+def test_annotations_groups_data_lanes_pools_are_ignored_with_a_note(name, twin, ignored):
+    """Exports full of what is not control flow give the net of their plain twin (the same
+    process without them, read by pm4py itself): the same fitness on every trace."""
+    model = read_model(MODELS / name)
+    assert model.ignored == ignored
+    pm = pm4py()
+    net, im, fm = pm.convert_to_petri_net(pm.read_bpmn(str(MODELS / twin)))
+    assert model.activities == sorted({t.label for t in net.transitions if t.label})
+    acts = model.activities
+    rows = []
+    for i, trace in enumerate([acts, acts[:2], acts[::-1], [acts[0], acts[2], acts[1]]]):
+        rows += [(f"c{i}", a, f"2025-03-03 0{j + 1}:00") for j, a in enumerate(trace)]
+    log = make_log(rows)
+    res = check_conformance(log, model, method="alignments")
+    expected = pm.fitness_alignments(completed(log), net, im, fm)["log_fitness"]
+    assert res.log_fitness == pytest.approx(expected, abs=1e-12)
+    note = next(n for n in res.notes if n.code == NoteCode.MODEL_ELEMENTS_IGNORED)
+    assert note.values == {"counts": ignored}
+    assert res.to_dict()["model"]["ignored"] == ignored
+
+
+@pytest.mark.parametrize(("body", "element", "line"), [
+    # a sequence flow to an element that is not a flow node (a data object, or nothing)
+    ('<bpmn:startEvent id="s"/>\n<bpmn:task id="a" name="A"/>\n'
+     '<bpmn:dataObjectReference id="d"/>\n' + flow("f1", "s", "a") + "\n"
+     + flow("f2", "a", "d"), "'f2'", 7),
+    # a task without id (pm4py would drop it silently)
+    ('<bpmn:startEvent id="s"/>\n<bpmn:task name="Antrag"/>', "'Antrag'", 4),
+])
+def test_unconvertible_elements_named_with_id_and_line(tmp_path, body, element, line):
+    with pytest.raises(ModelError) as err:
+        read_model(_write(tmp_path, "m.bpmn", bpmn("\n" + body)))
+    assert err.value.code == ErrorCode.MODEL and err.value.row == line
+    assert element in err.value.message
+
+
+def test_two_pools_with_a_process_each_are_refused(tmp_path):
+    text = SEQUENCE.replace("</bpmn:definitions>", '\n<bpmn:process id="p2">'
+                            '<bpmn:task id="x" name="X"/></bpmn:process></bpmn:definitions>')
+    with pytest.raises(ModelError) as err:
+        read_model(_write(tmp_path, "two.bpmn", text))
+    assert err.value.code == ErrorCode.MODEL and err.value.row == 3
+    assert "'p2'" in err.value.message
 
 
 # ------------------------------------------------------------------ fitness equals pm4py

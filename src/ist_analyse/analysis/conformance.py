@@ -9,6 +9,16 @@ resolution, DTD loading and network access switched off. BPMN elements pm4py can
 faithfully (inclusive and complex gateways, event-based gateways, boundary events, call
 activities ...) are refused with their id and type, not with a stack trace.
 
+Modelling tools export more than the control flow: text annotations and their associations,
+groups, data objects and data stores with their data associations, lanes, pools with message
+flows to other participants, tool metadata (``extensionElements``), documentation and the
+diagram layout. None of it changes which orders of steps the model allows, and pm4py's BPMN
+importer stumbles over some of it (an association to a data object ends in an
+``AttributeError``). So :func:`read_model` hands pm4py a copy with only the process's flow nodes
+and sequence flows; what it left out is counted in ``SollModel.ignored`` and named in a note. A
+sequence flow whose end is not a flow node of the process, a flow node without id, or a model
+with two pools that each hold a process are refused with the element's id and line.
+
 :func:`check_conformance` compares a canonical log with the model. Only completed activity
 instances take part: rows with a ``lifecycle`` value (unpaired ``start``, ``schedule`` ...) are
 dropped first, and a note says how many. Then, exactly as pm4py computes them:
@@ -103,6 +113,15 @@ UNSUPPORTED_BPMN = {
 }
 #: BPMN flow nodes counted as model elements
 _BPMN_NODES = re.compile(r"(?i).*(task|event|gateway|subprocess)$")
+#: BPMN elements that do not affect the control flow: left out before pm4py reads the model;
+#: those a modeller draws are counted and named in a note, the rest (tool metadata, layout,
+#: documentation, definitions behind a drawn element) silently
+IGNORED_BPMN = ("textAnnotation", "association", "group", "dataObjectReference",
+                "dataStoreReference", "dataInputAssociation", "dataOutputAssociation", "lane",
+                "participant", "messageFlow")
+_IGNORED_QUIETLY = ("extensionElements", "documentation", "BPMNDiagram", "category",
+                    "dataObject", "dataStore", "ioSpecification", "property", "laneSet",
+                    "collaboration")
 _SKIP = ">>"
 
 
@@ -116,6 +135,8 @@ class SollModel:
     kind: str  # "bpmn" | "pnml"
     elements: int  # BPMN flow nodes, or places + transitions of a PNML net
     source: str = ""
+    #: BPMN elements left out because they do not affect the control flow, by element type
+    ignored: dict[str, int] = field(default_factory=dict)
     #: per-model work reused by every check (reachability graph, best worst cost)
     _cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -127,7 +148,15 @@ class SollModel:
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "kind": self.kind, "elements": self.elements,
                 "places": len(self.net.places), "transitions": len(self.net.transitions),
-                "activities": self.activities}
+                "activities": self.activities, "ignored": dict(self.ignored)}
+
+    def notes(self) -> list[str]:
+        """What was left out of the model file, in words."""
+        if not self.ignored:
+            return []
+        what = ", ".join(f"{n} {k}" for k, n in self.ignored.items())
+        return [Note(NoteCode.MODEL_ELEMENTS_IGNORED, "model elements that do not affect the "
+                     f"control flow were ignored ({what})", counts=dict(self.ignored))]
 
 
 @dataclass
@@ -279,32 +308,91 @@ def _ns(tag: Any) -> str:
 
 
 def _read_bpmn(path: Path, root: Any, name: str) -> SollModel:
-    nodes = 0
     for el in root.iter():
         local = _local(el.tag)
-        if _ns(el.tag) != BPMN_NS:
-            continue
-        if local in UNSUPPORTED_BPMN:
+        if _ns(el.tag) == BPMN_NS and local in UNSUPPORTED_BPMN:
             label = el.get("name")
             what = f"{UNSUPPORTED_BPMN[local]} <{local}> id={el.get('id')!r}"
             if label:
                 what += f" ({label!r})"
             raise ModelError(f"the model contains an {what}, which cannot be converted to a "
-                             "Petri net faithfully", file=name,
+                             "Petri net faithfully", file=name, row=el.sourceline,
                              hint="model the choice with exclusive (XOR) and parallel (AND) "
                              "gateways")
-        if _BPMN_NODES.match(local) and "definition" not in local.lower():
-            nodes += 1
+    flow, ignored = _control_flow(root, name)
+    nodes = sum(1 for el in flow.iter() if _is_flow_node(el))
     if nodes == 0:
         raise ModelError("the BPMN file contains no tasks, events or gateways", file=name)
     pm = pm4py()
+    from pm4py.objects.bpmn.importer.variants.lxml import import_xml_tree_from_root
+
     try:
-        bpmn = pm.read_bpmn(str(path))
-        net, im, fm = pm.convert_to_petri_net(bpmn)
+        net, im, fm = pm.convert_to_petri_net(import_xml_tree_from_root(flow))
     except Exception as exc:  # pm4py raises bare exceptions for models it cannot handle
         raise ModelError(f"pm4py cannot convert this BPMN model: {type(exc).__name__}: {exc}",
                          file=name) from None
-    return _checked(SollModel(net, im, fm, "bpmn", nodes, name), name)
+    return _checked(SollModel(net, im, fm, "bpmn", nodes, name, ignored=ignored), name)
+
+
+def _is_flow_node(el: Any) -> bool:
+    local = _local(el.tag)
+    return (_ns(el.tag) == BPMN_NS and bool(_BPMN_NODES.match(local))
+            and "definition" not in local.lower())
+
+
+def _control_flow(root: Any, name: str) -> tuple[Any, dict[str, int]]:
+    """A copy of the model with only flow nodes and sequence flows, and what was left out.
+
+    Refuses (with id and line) what pm4py would silently misread or fail on: two processes
+    with flow nodes, a flow node without id, a sequence flow whose end is no flow node.
+    """
+    import copy
+
+    from lxml import etree
+
+    flow = copy.deepcopy(root)
+    ignored: dict[str, int] = {}
+    drop = []
+    for el in flow.iter():
+        if not isinstance(el.tag, str):  # processing instruction
+            drop.append(el)
+            continue
+        local = _local(el.tag)
+        if local in IGNORED_BPMN and _ns(el.tag) == BPMN_NS:
+            # the pool that holds the process is not left out: only the other participants
+            if not (local == "participant" and el.get("processRef")):
+                ignored[local] = ignored.get(local, 0) + 1
+            drop.append(el)
+        elif local in _IGNORED_QUIETLY or _ns(el.tag) not in (BPMN_NS, ""):
+            drop.append(el)
+    for el in drop:
+        # counted above also when nested in a dropped parent (lanes in a laneSet)
+        parent = el.getparent()
+        if parent is not None:
+            parent.remove(el)
+    processes = [p for p in flow if _local(p.tag) == "process"
+                 and any(_is_flow_node(el) for el in p.iter())]
+    if len(processes) > 1:
+        ids = ", ".join(repr(p.get("id")) for p in processes)
+        raise ModelError(f"the model has {len(processes)} pools with their own process "
+                         f"({ids}); a Soll model is one process", file=name,
+                         row=processes[1].sourceline,
+                         hint="export the pool of the authority alone, or draw the other "
+                              "participants as collapsed (black-box) pools")
+    ids = set()
+    for el in flow.iter():
+        if _is_flow_node(el):
+            if not el.get("id"):
+                raise ModelError(f"the <{_local(el.tag)}> {el.get('name') or ''!r} has no id",
+                                 file=name, row=el.sourceline)
+            ids.add(el.get("id"))
+    for el in flow.iter(etree.QName(BPMN_NS, "sequenceFlow").text):
+        for end in ("sourceRef", "targetRef"):
+            if el.get(end) not in ids:
+                raise ModelError(f"sequence flow id={el.get('id')!r}: its {end} "
+                                 f"{el.get(end)!r} is not a task, event or gateway of the "
+                                 "process", file=name, row=el.sourceline)
+    return flow, dict(sorted(ignored.items()))
 
 
 def _read_pnml(path: Path, root: Any, name: str) -> SollModel:
@@ -367,7 +455,7 @@ def check_conformance(log: LogLike, model: SollModel | str | Path, *,
     started = time.monotonic()
     soll = model if isinstance(model, SollModel) else read_model(model)
     df = as_import_result(log, options).log
-    notes: list[str] = []
+    notes: list[str] = soll.notes()
     if L.LIFECYCLE in df.columns:
         pending = df[L.LIFECYCLE].notna()
         if pending.any():

@@ -565,6 +565,9 @@ NOTES: dict[str, dict[str, str]] = {
                                         "{cases_aligned:int} von {cases:int} Vorgängen "
                                         "({share:pct}); die Abweichungstabelle beschreibt nur "
                                         "diese Vorgänge.",
+        NoteCode.MODEL_ELEMENTS_IGNORED: "Elemente des Soll-Modells, die den Ablauf nicht "
+                                         "bestimmen, wurden nicht ausgewertet (BPMN-Elementtyp "
+                                         "und Anzahl): {counts:counts}.",
         NoteCode.PRECISION_SKIPPED: "Die Präzision des Soll-Modells wurde nicht berechnet: Bei "
                                     "mehr als {events:int} Ereignissen dauert das zu lange.",
         NoteCode.EXISTS_WITHOUT_END: "Keine Abschlussschritte angegeben: Regeln für "
@@ -669,6 +672,8 @@ NOTES: dict[str, dict[str, str]] = {
                                         "{cases_aligned:int} of {cases:int} cases ({share:pct}); "
                                         "alignment figures and the deviation table describe "
                                         "these cases only",
+        NoteCode.MODEL_ELEMENTS_IGNORED: "model elements that do not affect the control flow "
+                                         "were ignored ({counts:counts})",
         NoteCode.PRECISION_SKIPPED: "precision not computed for more than {events:int} events",
         NoteCode.EXISTS_WITHOUT_END: "no end activities given: 'exists' rules check every "
                                      "case, also open ones",
