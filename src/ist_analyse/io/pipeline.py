@@ -116,9 +116,9 @@ class ImportReport:
                 pass
             elif type(value) is not types[annotation.split("[")[0].split(" ")[0]]:
                 return None
-            elif isinstance(value, list) and not all(isinstance(v, str | dict | int)
-                                                     for v in value):
-                return None
+            elif isinstance(value, list) and not all(
+                    type(v) is types[annotation[5:].split("[")[0].rstrip("]")] for v in value):
+                return None  # list[str], list[int], list[dict[...]]
             known[f.name] = value
         try:
             return cls(**known)
