@@ -545,3 +545,16 @@ def test_property_fast_path_agrees_with_exact_path(body):
     assert fast.lines.tolist() == exact.lines.tolist()
     assert [c.tolist() for c in fast.columns] == [c.tolist() for c in exact.columns]
     assert fast.notes == exact.notes
+
+
+@pytest.mark.parametrize("bom", [True, False])
+def test_utf8_file_with_one_cp1252_byte_blames_that_line(tmp_path, bom):
+    """Issue 14: a UTF-8-with-BOM CSV with one cp1252 byte on line 3 was blamed on line 1
+    (the ä of its header, taken for UTF-8 inside a cp1252 file)."""
+    data = ("Aktenzeichen;Tätigkeit;Zeitpunkt\nA-1;Antrag;01.12.2025 10:00\n".encode()
+            + b"A-1;Pr\xfcfung;02.12.2025 10:00\n"
+            + "A-1;Bescheid ändern;03.12.2025 10:00\n".encode())
+    err = error(write(tmp_path, (b"\xef\xbb\xbf" if bom else b"") + data))
+    assert err.code == ErrorCode.ENCODING
+    assert err.row == 3
+    assert "0xFC" in err.message and "byte 7 of the line" in err.message

@@ -285,12 +285,27 @@ def _decode(data: bytes, options: ImportOptions, name: str) -> tuple[str, str, l
         return text.removeprefix("\ufeff"), "utf-16", ["encoding: utf-16 (byte order mark)"]
     try:
         text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as utf8_error:
+    except UnicodeDecodeError as error:
+        # utf-8-sig counts positions after the byte order mark: count them in the file
+        shift = len(data) - len(error.object)
+        utf8_error = UnicodeDecodeError("utf-8", data, error.start + shift, error.end + shift,
+                                        error.reason)
         try:
             text = data.decode("cp1252")
         except UnicodeDecodeError as cp_error:
             raise _undecodable(data, utf8_error, cp_error, name) from None
         found = _find_mojibake(text, data, "cp1252")
+        if found is not None and _mostly_utf8(data, text):
+            line, col = _line_at(data, utf8_error.start)
+            byte = data[utf8_error.start:utf8_error.start + 1].hex().upper()
+            bom = " and starts with a UTF-8 byte order mark" if data.startswith(_UTF8_BOM) \
+                else ""
+            raise InputError(
+                f"byte 0x{byte} (byte {col} of the line) is not valid UTF-8, but the file is "
+                f"UTF-8 elsewhere{bom}", file=name, row=line, code=ErrorCode.ENCODING,
+                hint="a character in another encoding (Windows-1252?) was pasted into a UTF-8 "
+                     "export: correct that line, or re-save the export as 'CSV UTF-8'"
+            ) from None
         if found is not None:
             line, snippet = found
             raise InputError(
@@ -328,6 +343,17 @@ def _find_mojibake(text: str, data: bytes | None = None,
     seg = text[:m.start()]
     line = seg.count("\n") + seg.count("\r") - seg.count("\r\n") + 1
     return line, m.group(0)
+
+
+def _mostly_utf8(data: bytes, cp1252_text: str) -> bool:
+    """A file that is valid cp1252 but has UTF-8 sequences too: is UTF-8 the rule (then the
+    bytes that are not UTF-8 are the error) or the exception (then the UTF-8 text is)?
+    A UTF-8 byte order mark decides; otherwise the majority of non-ASCII characters."""
+    if data.startswith(_UTF8_BOM):
+        return True
+    utf8_chars = sum(1 for _ in _MOJIBAKE.finditer(cp1252_text))
+    not_utf8 = data.decode("utf-8", errors="replace").count("\ufffd")
+    return utf8_chars > not_utf8
 
 
 def _mojibake_note(notes: list[str], text: str, data: bytes | None = None,
