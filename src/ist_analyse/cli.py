@@ -243,7 +243,8 @@ LandOpt = Annotated[str, typer.Option("--land", help="Land whose public holidays
 def discover_cmd(
     log: LogArg,
     output: Annotated[Path | None, typer.Option(
-        "-o", "--output", help="Write the map: .svg, .png or .pdf.")] = None,
+        "-o", "--output", help="Write the map: .svg, .png or .pdf; with --kind bpmn a "
+        ".bpmn, with --kind petri a .pnml model file (conformance --model reads it).")] = None,
     kind: Annotated[str, typer.Option(
         "--kind", help="dfg (process map with waiting times), bpmn or petri.")] = "dfg",
     coverage: Annotated[float, typer.Option(

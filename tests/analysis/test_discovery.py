@@ -177,3 +177,48 @@ def test_max_edges_lowers_the_coverage_until_the_map_fits():
     # the shown edges are the most used ones: none left out has more cases than one shown
     e = small.edges.dropna(subset=["cases"])
     assert e.loc[e["shown"], "cases"].min() >= e.loc[~e["shown"], "cases"].max()
+
+
+@pytest.fixture
+def choice_log() -> pd.DataFrame:
+    """B and C in either order, C sometimes skipped, B sometimes repeated."""
+    rows = []
+    for i, path in enumerate(["ABCD", "ACBD", "ABD", "ABBCD", "ABCD", "ACBD", "ABCD", "ABD"]):
+        t = pd.Timestamp("2025-04-01 08:00") + pd.Timedelta(days=i)
+        rows += [(f"V-{i}", a, str(t + pd.Timedelta(hours=j))) for j, a in enumerate(path)]
+    return make_log(rows)
+
+
+@pytest.mark.parametrize(("kind", "name"), [("bpmn", "modell.bpmn"), ("petri", "netz.pnml")])
+def test_discovered_model_saved_and_read_back_by_conformance(tmp_path, choice_log, kind,
+                                                             name):
+    """discover -o model.bpmn/.pnml writes the model; conformance --model reads it back and
+    measures the log against it exactly as pm4py does against pm4py's own discovery."""
+    import pm4py
+
+    from ist_analyse._pm4py import to_pm4py
+    from ist_analyse.analysis.conformance import check_conformance, read_model
+
+    out = tmp_path / name
+    res = discover_process_map(choice_log, out, kind=kind, miner="imf", noise=0.0)
+    assert res.output == str(out)
+    model = read_model(out)
+    assert model.kind == ("bpmn" if kind == "bpmn" else "pnml")
+    assert model.activities == ["A", "B", "C", "D"]
+    pdf = to_pm4py(choice_log)
+    if kind == "bpmn":
+        net, im, fm = pm4py.convert_to_petri_net(
+            pm4py.discover_bpmn_inductive(pdf, noise_threshold=0.0))
+    else:
+        net, im, fm = pm4py.discover_petri_net_inductive(pdf, noise_threshold=0.0)
+    expected = pm4py.fitness_alignments(pdf, net, im, fm)["log_fitness"]
+    got = check_conformance(choice_log, out, method="alignments").log_fitness
+    assert got == pytest.approx(expected, abs=1e-12)
+
+
+def test_model_file_suffix_must_match_the_kind(tmp_path, choice_log):
+    for kind, name in (("dfg", "m.bpmn"), ("bpmn", "m.pnml"), ("petri", "m.bpmn")):
+        with pytest.raises(OutputError) as err:
+            discover_process_map(choice_log, tmp_path / name, kind=kind)
+        assert err.value.file == str(tmp_path / name)
+        assert not (tmp_path / name).exists()

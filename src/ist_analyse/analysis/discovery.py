@@ -33,8 +33,10 @@ from ist_analyse.analysis.calendar import DEFAULT_LAND, check_land, office_days,
 from ist_analyse.analysis.performance import rank, records, transition_stats
 from ist_analyse.analysis.progress import steps
 from ist_analyse.config import DEFAULT_TIMEZONE, ImportOptions
-from ist_analyse.errors import ConfigError
+from ist_analyse.errors import ConfigError, OutputError
+from ist_analyse.files import check_output, write_atomic
 from ist_analyse.inspection import LogLike
+from ist_analyse.notes import Note, NoteCode
 from ist_analyse.privacy.suppress import FLAG, K_MIN_DEFAULT, MARK, check_k_min, suppress_rows
 
 Kind = Literal["dfg", "bpmn", "petri"]
@@ -162,7 +164,10 @@ def discover_process_map(log: LogLike, output: str | Path | None = None,
         raise ConfigError(f"the number of variants must be >= 0, got {top_variants!r}")
     land = check_land(land)
     w = D.words(lang)
-    inputs = D.check_drawing(output, log)
+    model_file = _model_file(output, kind)
+    inputs = (D.check_drawing(None, log) if model_file else D.check_drawing(output, log))
+    if model_file:
+        check_output(Path(output), inputs)  # type: ignore[arg-type]
     if options is not None:
         options = options.with_mapping_file()
     tz = timezone or (options.timezone if options else DEFAULT_TIMEZONE)
@@ -198,10 +203,14 @@ def discover_process_map(log: LogLike, output: str | Path | None = None,
         else:
             advance("inductive miner (pm4py)")
             tree, algorithm = _mine(inst, var_counts, noise, miner)
+            model = _model(tree, kind)
             advance("drawing")
-            source, model_class = _model_dot(tree, kind, nodes, name, algorithm, k_min, lang)
+            source, model_class = _model_dot(model, kind, nodes, name, algorithm, k_min, lang)
         written = None
-        if output is not None:
+        if model_file:
+            notes.extend(_write_model(model, kind, Path(output), inputs))  # type: ignore[arg-type]
+            written = str(output)
+        elif output is not None:
             D.render(source, output, inputs)
             written = str(output)
     shown = edges[edges["shown"]]
@@ -437,7 +446,68 @@ def _mine(inst: I.Instances, variants: Counter[tuple[str, ...]], noise: float,
     return tree, algorithm
 
 
-def _model_dot(tree: Any, kind: str, nodes: pd.DataFrame, title: str, algorithm: str,
+#: model files ``discover`` writes, by suffix, and the kind each holds
+MODEL_SUFFIXES = {".bpmn": "bpmn", ".pnml": "petri"}
+
+
+def _model_file(output: str | Path | None, kind: str) -> bool:
+    """Whether ``output`` asks for the model itself (.bpmn, .pnml) rather than a drawing."""
+    if output is None:
+        return False
+    wants = MODEL_SUFFIXES.get(Path(output).suffix.lower())
+    if wants is None:
+        return False
+    if wants != kind:
+        raise OutputError(f"a {kind} result cannot be saved as '{Path(output).suffix}'",
+                          file=output, hint=f"use --kind {wants} to save a "
+                          f"{'BPMN model' if wants == 'bpmn' else 'Petri net'}, or name the "
+                          "output .svg, .png or .pdf for a drawing")
+    return True
+
+
+def _model(tree: Any, kind: str) -> Any:
+    """The process tree as a pm4py BPMN model, or as Petri net ``(net, im, fm)``."""
+    from ist_analyse._pm4py import pm4py
+
+    with contextlib.redirect_stdout(sys.stderr):
+        pm = pm4py()
+        return pm.convert_to_bpmn(tree) if kind == "bpmn" else pm.convert_to_petri_net(tree)
+
+
+def _write_model(model: Any, kind: str, output: Path, inputs: list[Any]) -> list[str]:
+    """Write the model as BPMN 2.0 XML or PNML (pm4py's exporters), atomically.
+
+    ``conformance --model`` reads either back. A BPMN file gets pm4py's diagram layout, which
+    needs Graphviz; without it the file is written without layout coordinates (modelling tools
+    lay it out on import) and a note says so. Returns the notes.
+    """
+    import graphviz
+
+    from ist_analyse._pm4py import pm4py
+
+    notes: list[str] = []
+    with contextlib.redirect_stdout(sys.stderr):
+        pm4py()
+        if kind == "bpmn":
+            from pm4py.objects.bpmn.exporter.variants.etree import get_xml_string
+            from pm4py.objects.bpmn.layout import layouter
+
+            try:
+                model = layouter.apply(model)
+            except graphviz.ExecutableNotFound:
+                notes.append(Note(NoteCode.MODEL_WITHOUT_LAYOUT, "Graphviz is not installed: "
+                                  f"{output.name} has no diagram layout (a modelling tool lays "
+                                  "it out on import)", file=output.name))
+            data = get_xml_string(model)
+        else:
+            from pm4py.objects.petri_net.exporter.variants.pnml import export_petri_as_string
+
+            data = export_petri_as_string(*model)
+    write_atomic(output, lambda fh: fh.write(data))
+    return notes
+
+
+def _model_dot(model: Any, kind: str, nodes: pd.DataFrame, title: str, algorithm: str,
                k_min: int, lang: str = "de") -> tuple[str, str]:
     from ist_analyse._pm4py import pm4py
 
@@ -455,7 +525,6 @@ def _model_dot(tree: Any, kind: str, nodes: pd.DataFrame, title: str, algorithm:
     with contextlib.redirect_stdout(sys.stderr):
         pm = pm4py()
         if kind == "bpmn":
-            model = pm.convert_to_bpmn(tree)
             bpmn = pm.objects.bpmn.obj.BPMN
             ids: dict[Any, str] = {}
             for i, node in enumerate(model.get_nodes()):
@@ -478,7 +547,7 @@ def _model_dot(tree: Any, kind: str, nodes: pd.DataFrame, title: str, algorithm:
             for flow in model.get_flows():
                 g.edge(ids[flow.get_source()], ids[flow.get_target()])
             return g.source, "BPMN"
-        net, im, fm = pm.convert_to_petri_net(tree)
+        net, im, fm = model
         ids = {}
         for i, place in enumerate(sorted(net.places, key=lambda p: str(p.name))):
             ids[place] = f"p{i}"

@@ -568,6 +568,9 @@ NOTES: dict[str, dict[str, str]] = {
         NoteCode.MODEL_ELEMENTS_IGNORED: "Elemente des Soll-Modells, die den Ablauf nicht "
                                          "bestimmen, wurden nicht ausgewertet (BPMN-Elementtyp "
                                          "und Anzahl): {counts:counts}.",
+        NoteCode.MODEL_WITHOUT_LAYOUT: "Graphviz ist nicht installiert: {file} enthält kein "
+                                       "Diagramm-Layout (ein Modellierungswerkzeug ordnet das "
+                                       "Modell beim Öffnen an).",
         NoteCode.PRECISION_SKIPPED: "Die Präzision des Soll-Modells wurde nicht berechnet: Bei "
                                     "mehr als {events:int} Ereignissen dauert das zu lange.",
         NoteCode.EXISTS_WITHOUT_END: "Keine Abschlussschritte angegeben: Regeln für "
@@ -674,6 +677,8 @@ NOTES: dict[str, dict[str, str]] = {
                                         "these cases only",
         NoteCode.MODEL_ELEMENTS_IGNORED: "model elements that do not affect the control flow "
                                          "were ignored ({counts:counts})",
+        NoteCode.MODEL_WITHOUT_LAYOUT: "Graphviz is not installed: {file} has no diagram "
+                                       "layout (a modelling tool lays it out on import)",
         NoteCode.PRECISION_SKIPPED: "precision not computed for more than {events:int} events",
         NoteCode.EXISTS_WITHOUT_END: "no end activities given: 'exists' rules check every "
                                      "case, also open ones",
