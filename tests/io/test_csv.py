@@ -558,3 +558,29 @@ def test_utf8_file_with_one_cp1252_byte_blames_that_line(tmp_path, bom):
     assert err.code == ErrorCode.ENCODING
     assert err.row == 3
     assert "0xFC" in err.message and "byte 7 of the line" in err.message
+
+
+@pytest.mark.parametrize("title", [
+    "Export Fachverfahren ABH, Stand 01.12.2025\n",
+    "Export Fachverfahren ABH, Stand 01.12.2025;;\n\n",        # padded by Excel, blank line
+    '"Export; Fachverfahren"\nAusländerbehörde Musterstadt\n',  # two title lines, quoted ;
+])
+def test_title_lines_above_the_header_are_skipped(tmp_path, title):
+    """Issue 14: a CSV with a title line above the header was not recognised."""
+    body = "Aktenzeichen;Tätigkeit;Zeitpunkt\nA-1;Antrag;01.12.2025 10:00\n" \
+           "A-1;Prüfung;02.12.2025 11:00\n"
+    raw = read(write(tmp_path, title + body))
+    header_line = title.count("\n") + 1
+    assert list(raw.frame.columns) == ["Aktenzeichen", "Tätigkeit", "Zeitpunkt", "source_row"]
+    assert raw.frame["source_row"].tolist() == [header_line + 1, header_line + 2]
+    assert any("title above the header" in n and n.startswith("line 1 ") for n in raw.notes)
+
+
+def test_title_line_needs_a_known_header_below_it(tmp_path):
+    """A one-column first line over columns nobody knows stays the header (as before); a
+    mapping naming a column makes it a title."""
+    text = "Bericht\nNr;Etappe;Wann\n1;a;01.12.2025 10:00\n"
+    err = error(write(tmp_path, text))
+    assert err.code == ErrorCode.BAD_ROW and err.row == 2
+    raw = read(write(tmp_path, text), columns={"case_id": "Nr"})
+    assert raw.frame["source_row"].tolist() == [3]

@@ -43,6 +43,7 @@ import pyarrow.csv as pa_csv
 from ist_analyse.config import ImportOptions
 from ist_analyse.errors import ConfigError, ErrorCode, InputError
 from ist_analyse.io.formats import opening
+from ist_analyse.io.mapping import names_a_known_column
 from ist_analyse.io.raw import DroppedRow, RawTable
 
 SOURCE_ROW = "source_row"
@@ -62,6 +63,8 @@ _FIELD_LIMIT = 256 * 1024 * 1024
 #: An unclosed quote with --skip-bad-rows drops its line and reading goes on; past this many
 #: the file is not a CSV file we can repair.
 _MAX_QUOTE_RECOVERIES = 100
+#: Title lines above the header ("Export ..., Stand 01.12.2025") skipped at most.
+_MAX_TITLE_LINES = 3
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 
@@ -462,11 +465,15 @@ def _dialect_in(text: str, complete: bool, options: ImportOptions,
         sep = sep_line
         notes.append(f"separator: {_SEP_NAMES.get(sep, repr(sep))} (from the 'sep=' line 1)")
     else:
-        sniffed = _sniff(lines[skip:], complete)
+        sniffed = _sniff(lines[skip:], complete, options)
         if sniffed is None:
             return None
         sep, note = sniffed
         notes.append(note)
+    first = _records(lines[skip:], sep, _MAX_TITLE_LINES + 2)
+    if first is not None and first[1] and not complete:
+        return None  # the title lines and the header may not all be in this prefix yet
+    titles = _title_records(first[0], options) if first is not None else 0
 
     with _big_fields():
         reader = csv.reader(iter(lines[skip:]), delimiter=sep, quotechar='"', strict=False)
@@ -474,9 +481,16 @@ def _dialect_in(text: str, complete: bool, options: ImportOptions,
         header = None
         for row in reader:
             start, prev_end = prev_end + 1, skip + reader.line_num
-            if not _is_blank(row):
-                header = row
-                break
+            if _is_blank(row):
+                continue
+            if titles:
+                titles -= 1
+                text = sep.join(row).strip(WHITESPACE + sep)
+                notes.append(f"line {start} ('{text[:60]}') looks like a title above the "
+                             "header: skipped")
+                continue
+            header = row
+            break
     if header is None or (prev_end >= len(lines) and not complete):
         if not complete:
             return None
@@ -486,7 +500,7 @@ def _dialect_in(text: str, complete: bool, options: ImportOptions,
         raise InputError("the header opens a quote (\") that is never closed", file=name,
                          row=start, code=ErrorCode.BAD_ROW,
                          hint="every quoted value needs a closing quote")
-    if start > skip + 1:
+    if start > skip + 1 and not any("title above the header" in n for n in notes):
         notes.append(f"header in line {start} (blank lines before it skipped)")
     names = [h.strip(WHITESPACE) for h in header]
     width = len(names)
@@ -528,31 +542,61 @@ def check_column_names(names: list[str], file: str, line: int | None, row_label:
                  "every column needs its own, non-empty name in the header")
 
 
-def _sniff(lines: list[str], complete: bool) -> tuple[str, str] | None:
-    """Pick the separator that splits the header and the next records most consistently."""
+def _records(lines: list[str], sep: str, limit: int) -> tuple[list[list[str]], bool] | None:
+    """The first ``limit`` non-blank records, and whether all lines were consumed (``None``
+    if the csv module cannot split them with ``sep``)."""
+    rows: list[list[str]] = []
+    with _big_fields():
+        reader = csv.reader(iter(lines), delimiter=sep, quotechar='"', strict=False)
+        try:
+            for row in reader:
+                if not _is_blank(row):
+                    rows.append(row)
+                if len(rows) >= limit:
+                    return rows, False
+        except csv.Error:
+            return None
+    return rows, True
+
+
+def _filled(row: list[str]) -> int:
+    return sum(1 for v in row if v.strip(WHITESPACE))
+
+
+def _title_records(rows: list[list[str]], options: ImportOptions) -> int:
+    """How many leading records are a title above the header ("Export Fachverfahren ABH,
+    Stand 01.12.2025"): records with at most one filled field (Excel pads a title with
+    separators), at most :data:`_MAX_TITLE_LINES` of them, right above a record with at least
+    two filled fields of which one is a known column name or one the mapping names. (Without
+    that name, a one-column first line is taken for the header, as before.)"""
+    t = 0
+    while t < _MAX_TITLE_LINES and t + 1 < len(rows) and _filled(rows[t]) <= 1:
+        t += 1
+    if not t or _filled(rows[t]) < 2:
+        return 0
+    return t if names_a_known_column(rows[t], options.columns.values()) else 0
+
+
+def _sniff(lines: list[str], complete: bool,
+           options: ImportOptions) -> tuple[str, str] | None:
+    """Pick the separator that splits the header and the next records most consistently
+    (title lines above the header left out, see :func:`_title_records`)."""
     scored = []
     for order, cand in enumerate(SEPARATORS):
-        counts: list[int] = []
-        with _big_fields():
-            reader = csv.reader(iter(lines), delimiter=cand, quotechar='"', strict=False)
-            consumed_all = True
-            try:
-                for row in reader:
-                    if not _is_blank(row):
-                        counts.append(len(row))
-                    if len(counts) > _SNIFF_RECORDS:
-                        consumed_all = False
-                        break
-            except csv.Error:
-                continue
+        found = _records(lines, cand, _SNIFF_RECORDS + 1)
+        if found is None:
+            continue
+        rows, consumed_all = found
+        counts = [len(r) for r in rows]
         if consumed_all and not complete:
             if len(counts) <= 1:
                 return None  # header not yet complete in this prefix
             counts.pop()  # the last record may be cut off by the prefix
+        counts = counts[_title_records(rows[:len(counts)], options):]
         if not counts or counts[0] < 2:
             continue
-        header, rows = counts[0], counts[1:]
-        consistency = sum(c == header for c in rows) / len(rows) if rows else 1.0
+        header, rows_ = counts[0], counts[1:]
+        consistency = sum(c == header for c in rows_) / len(rows_) if rows_ else 1.0
         good = consistency >= 0.9
         scored.append(((good, header if good else 0, consistency, -order), cand))
     if not scored:

@@ -68,6 +68,14 @@ def slug(name: str) -> str:
 
 
 _KNOWN_FOLDED = {role: [fold(n) for n in names] for role, names in KNOWN_NAMES.items()}
+_ALL_KNOWN = frozenset(n for names in _KNOWN_FOLDED.values() for n in names)
+
+
+def names_a_known_column(fields: Iterable[str], mapped: Iterable[str] = ()) -> bool:
+    """True if one of ``fields`` is a known column name or one the mapping names: the record
+    is a header (used to tell a title line above the header from the header itself)."""
+    wanted = _ALL_KNOWN | {fold(m) for m in mapped}
+    return any(fold(f) in wanted for f in fields)
 
 
 @dataclass
