@@ -432,7 +432,8 @@ def our_rows(path: Path) -> dict[int, dict[int, object]]:
     with open(path, "rb") as fh:
         book = excel_reader._open_book(fh, str(path))
         try:
-            rows = excel_reader._sheet_rows(book, book.sheets[0], str(path))
+            rows = excel_reader._sheet_rows(book, book.sheets[0], str(path),
+                                            ImportOptions().max_bytes)
             return {r: {c: ("error", v.code) if isinstance(v, excel_reader._ErrorCell) else v
                         for c, v in cells.items()}
                     for r, cells in rows if cells}
@@ -483,3 +484,55 @@ def test_decoder_matches_openpyxl_on_handwritten_cells(tmp_path):
     assert ours == openpyxl_rows(path)
     assert ours[3] == {1: "Prüfung"}
     assert ours[6] == {3: dt.datetime(2025, 7, 3, 14, 5), 4: "ab"}
+
+
+def _sheet_with(tmp_path: Path, make_rows) -> Path:
+    """A workbook whose sheet1 has the rows ``make_rows(part)`` streams into it (compressed
+    as it is written, so a sheet of many MiB costs little disk, memory and time)."""
+    base = workbook(tmp_path / "base.xlsx", [["a", "b"], [1, 2]])
+    dst = tmp_path / "big.xlsx"
+    with zipfile.ZipFile(base) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED,
+                                                       compresslevel=1) as zout:
+        for info in zin.infolist():
+            if info.filename != "xl/worksheets/sheet1.xml":
+                zout.writestr(info.filename, zin.read(info.filename))
+                continue
+            head, _, tail = zin.read(info.filename).partition(b"<sheetData>")
+            with zout.open(info.filename, "w", force_zip64=True) as part:
+                part.write(head + b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>a'
+                           b'</t></is></c><c r="B1" t="inlineStr"><is><t>b</t></is></c></row>')
+                make_rows(part)
+                part.write(b"</sheetData>" + tail.partition(b"</sheetData>")[2])
+    return dst
+
+
+def test_sheet_larger_than_its_share_of_max_bytes_fails_before_parsing(tmp_path):
+    """Issue 14: an .xlsx whose sheet unpacks to ~3 GiB ran 8 minutes, then MemoryError.
+    The sheet's declared size is checked first (here 8 MiB against 4 MiB = 16 MiB / 4)."""
+    row = b"".join(b'<row><c t="inlineStr"><is><t>x</t></is></c></row>' for _ in range(1000))
+
+    def rows(part):
+        for _ in range(8 * 1024 * 1024 // len(row)):
+            part.write(row)
+
+    path = _sheet_with(tmp_path, rows)
+    err = error(path, max_bytes=16 * 1024 * 1024)
+    assert err.code == ErrorCode.SIZE_LIMIT and err.file == str(path)
+    assert "worksheet" in err.message
+
+
+def test_one_row_of_millions_of_cells_is_refused_while_unpacked(tmp_path, monkeypatch):
+    """lxml builds a whole <row> before the reader sees it: a row beyond MAX_ROW_BYTES is
+    refused as the bytes arrive, long before its cells fill the memory."""
+    monkeypatch.setattr(excel_reader, "MAX_ROW_BYTES", 1 << 20)
+    cells = b"<c><v>1</v></c>" * 10_000
+
+    def rows(part):
+        part.write(b'<row r="2">')
+        for _ in range(30):  # 4.5 MiB in one row
+            part.write(cells)
+        part.write(b"</row>")
+
+    err = error(_sheet_with(tmp_path, rows))
+    assert err.code == ErrorCode.SIZE_LIMIT
+    assert "the row after row 1" in err.message

@@ -46,6 +46,15 @@ EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLUMNS = 16_384
 #: Leading one-cell rows (a title above the header) skipped at most.
 _MAX_TITLE_ROWS = 3
+#: The worksheet read may unpack to at most this share of ``ImportOptions.max_bytes`` (1 GiB
+#: by default): its cells take about twice their XML size as Python values, and a genuine
+#: export of a million rows by twenty columns is some 600 MB of XML. Checked on the entry's
+#: declared size before parsing (zipfile never gives more than that).
+SHEET_SHARE = 4
+#: Largest XML of one ``<row>``, counted as it is unpacked: lxml builds a whole row before
+#: handing it over, so one row of millions of cells would fill the memory first (16,384
+#: columns of 1 KiB each fit).
+MAX_ROW_BYTES = 16 << 20
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ERROR_NAMES_DE = {"#N/A": "#NV", "#VALUE!": "#WERT!", "#REF!": "#BEZUG!", "#DIV/0!": "#DIV/0!",
@@ -367,8 +376,41 @@ def _pick_sheet(sheets: list[_Sheet], sheet: str | int | None,
                      hint="give the sheet's name or its number (1 = the first)")
 
 
-def _sheet_rows(book: _Book, sheet: _Sheet,
-                name: str) -> Iterator[tuple[int, dict[int, Any]]]:
+class _RowBudget:
+    """The worksheet part, read through a counter that refuses a row of more than
+    :data:`MAX_ROW_BYTES` (bytes read since the last complete row) before lxml builds it."""
+
+    def __init__(self, part: IO[bytes], name: str, where: str) -> None:
+        self._part = part
+        self._name = name
+        self._where = where
+        self._read = 0
+        self._row_start = 0
+        self._last_row = 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._part.read(n if 0 < n <= 1 << 20 else 1 << 20)
+        self._read += len(data)
+        if self._read - self._row_start > MAX_ROW_BYTES:
+            after = f"the row after row {self._last_row}" if self._last_row else "the first row"
+            raise InputError(
+                f"{self._where}{after} holds more than {_size(MAX_ROW_BYTES)} of XML (limit): "
+                "the file is forged or damaged", file=self._name, code=ErrorCode.SIZE_LIMIT)
+        return data
+
+    def row_done(self, row: int) -> None:
+        self._row_start = self._read
+        self._last_row = row
+
+    def __enter__(self) -> _RowBudget:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._part.close()
+
+
+def _sheet_rows(book: _Book, sheet: _Sheet, name: str,
+                max_bytes: int) -> Iterator[tuple[int, dict[int, Any]]]:
     """``(Excel row number, {column: value})`` of the non-empty cells of one sheet, streamed.
 
     The cells are decoded as openpyxl's sheet parser does with ``data_only=True`` (tests
@@ -382,7 +424,15 @@ def _sheet_rows(book: _Book, sheet: _Sheet,
 
     where = f"sheet '{sheet.title}': "
     with _openpyxl_errors(name, where):
-        source = book.archive.open(sheet.path)
+        size = book.archive.getinfo(sheet.path).file_size
+        if size > max_bytes // SHEET_SHARE:
+            raise InputError(
+                f"{where}the worksheet unpacks to {_size(size)} of XML, more than "
+                f"{_size(max_bytes // SHEET_SHARE)} (a quarter of max_bytes)", file=name,
+                code=ErrorCode.SIZE_LIMIT,
+                hint="export fewer rows or columns (e.g. one period), or save as CSV; raise "
+                     "max_bytes only if the memory suffices")
+        source = _RowBudget(book.archive.open(sheet.path), name, where)
     decoder = _CellDecoder(book)
     with source, _openpyxl_errors(name, where):
         rows = etree.iterparse(source, events=("end",), tag="{*}row", resolve_entities=False,
@@ -390,6 +440,7 @@ def _sheet_rows(book: _Book, sheet: _Sheet,
         row_counter = 0
         for _, element in rows:
             row_counter = _row_number(element.get("r"), row_counter)
+            source.row_done(row_counter)
             if not 1 <= row_counter <= EXCEL_MAX_ROWS:
                 raise InputError(
                     f"row number {row_counter} is outside Excel's limits "
@@ -566,7 +617,7 @@ def _letter(col: int) -> str:
 
 def _read_sheet(book: _Book, ws: _Sheet, name: str, options: ImportOptions,
                 notes: list[str]) -> RawTable:
-    rows = _sheet_rows(book, ws, name)
+    rows = _sheet_rows(book, ws, name, options.max_bytes)
     where = f"sheet '{ws.title}'"
     # header: the first non-empty row; a one-cell row above a wider row is a title, skipped
     pending: list[tuple[int, dict[int, Any]]] = []
