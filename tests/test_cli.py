@@ -205,3 +205,40 @@ def test_internal_error_is_exit_1_without_traceback(monkeypatch, capsys):
     assert exc.value.code == 1
     err = capsys.readouterr().err
     assert "internal error: RuntimeError: kaputt" in err and "Traceback" not in err
+
+
+def run_without_graphviz(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    """The CLI on a PATH without Graphviz's 'dot' (a locked-down office PC)."""
+    import os
+
+    empty = tmp_path / "bin"
+    empty.mkdir(exist_ok=True)
+    env = {**os.environ, "PATH": str(empty)}
+    return subprocess.run([sys.executable, "-m", "ist_analyse", *args], capture_output=True,
+                          text=True, cwd=tmp_path, env=env, timeout=300)
+
+
+def test_without_graphviz_text_commands_work_and_pictures_exit_2_after_the_results(tmp_path):
+    log = str(SAMPLE_LOGS / "receipt_export_de.csv")
+    res = run_without_graphviz(tmp_path, "bottlenecks", log, "--json")
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["transitions"]
+    res = run_without_graphviz(tmp_path, "discover", log, "-o", "karte.svg", "--json")
+    assert res.returncode == 2
+    doc = json.loads(res.stdout)  # the results came first, as one JSON document
+    assert doc["edges"] and doc["variants"] and doc["output"] is None
+    assert "apt install graphviz" in res.stderr and "internal error" not in res.stderr
+    assert not (tmp_path / "karte.svg").exists()
+    res = run_without_graphviz(tmp_path, "discover", log, "-o", "karte.svg")
+    assert res.returncode == 2 and "Variants" in res.stdout
+
+
+def test_without_graphviz_the_report_shows_tables_and_says_so(tmp_path):
+    log = str(SAMPLE_LOGS / "receipt_export_de.csv")
+    res = run_without_graphviz(tmp_path, "report", log, "-o", "out/bericht.html",
+                               "--change", "2011-06-01")
+    assert res.returncode == 0, res.stderr
+    assert "Graphviz is not installed" in res.stderr and "tmp" not in res.stderr
+    html = (tmp_path / "out" / "bericht.html").read_text("utf-8")
+    assert "Graphviz ist auf diesem Rechner nicht installiert" in html
+    assert "Graphviz ist nicht installiert: Der Bericht zeigt Tabellen" in html

@@ -148,6 +148,20 @@ def _emit(result: Any, as_json: bool, render: Any) -> None:
         render(result)
 
 
+def _emit_drawn(compute: Any, as_json: bool, render: Any) -> None:
+    """:func:`_emit` for commands that also draw a picture: without Graphviz the figures
+    computed are still printed, then the missing program is reported (exit 2)."""
+    from ist_analyse.analysis.dot import GraphvizMissing
+
+    try:
+        result = compute()
+    except GraphvizMissing as err:
+        if err.result is not None:
+            _emit(err.result, as_json, render)
+        raise
+    _emit(result, as_json, render)
+
+
 # ---- commands -----------------------------------------------------------------------------
 
 @app.command("inspect")
@@ -272,11 +286,10 @@ def discover_cmd(
     """Draw a process map (or BPMN model, Petri net) and list the most frequent variants."""
     from ist_analyse.analysis import discover_process_map, render_process_map
 
-    result = discover_process_map(log, output, opts, kind=kind, coverage=coverage, noise=noise,
-                                  miner=miner, top_variants=variants, title=title,
-                                  max_edges=max_edges, lang=lang,
-                                  working_days=working_days, land=land, k_min=k_min)
-    _emit(result, as_json, render_process_map)
+    _emit_drawn(lambda: discover_process_map(
+        log, output, opts, kind=kind, coverage=coverage, noise=noise, miner=miner,
+        top_variants=variants, title=title, max_edges=max_edges, lang=lang,
+        working_days=working_days, land=land, k_min=k_min), as_json, render_process_map)
 
 
 @app.command("bottlenecks")
@@ -336,11 +349,11 @@ def conformance_cmd(
     """Check the log against the Soll model and the legal deadlines: fitness, deviations, rules."""
     from ist_analyse.analysis import check_soll_ist, render_soll_ist
 
-    result = check_soll_ist(log, opts, model=model, reference=reference, noise=noise,
-                            rules=rules, method=method, time_budget=time_budget, as_of=as_of,
-                            output=output, land=land, k_min=k_min, include_open=include_open,
-                            progress=not no_progress and sys.stderr.isatty())
-    _emit(result, as_json, render_soll_ist)
+    _emit_drawn(lambda: check_soll_ist(
+        log, opts, model=model, reference=reference, noise=noise, rules=rules, method=method,
+        time_budget=time_budget, as_of=as_of, output=output, land=land, k_min=k_min,
+        include_open=include_open, progress=not no_progress and sys.stderr.isatty()),
+        as_json, render_soll_ist)
 
 
 @app.command("compare")
@@ -382,11 +395,11 @@ def compare_cmd(
     if plan:
         _emit(plan_change(log, opts, effect=effect, as_of=as_of), as_json, render_plan)
         return
-    result = compare(log, other, opts, change=change, washout=washout, by=by, rules=rules,
-                     as_of=as_of, k_min=k_min, segmented=segmented, map_output=map_file,
-                     land=land, seed=seed,
-                     progress=not (no_progress or as_json) and sys.stderr.isatty())
-    _emit(result, as_json, render_comparison)
+    _emit_drawn(lambda: compare(
+        log, other, opts, change=change, washout=washout, by=by, rules=rules, as_of=as_of,
+        k_min=k_min, segmented=segmented, map_output=map_file, land=land, seed=seed,
+        progress=not (no_progress or as_json) and sys.stderr.isatty()),
+        as_json, render_comparison)
 
 
 @app.command("report")

@@ -222,3 +222,23 @@ def test_model_file_suffix_must_match_the_kind(tmp_path, choice_log):
             discover_process_map(choice_log, tmp_path / name, kind=kind)
         assert err.value.file == str(tmp_path / name)
         assert not (tmp_path / name).exists()
+
+
+def test_without_graphviz_the_result_comes_with_the_error(tmp_path, choice_log, monkeypatch):
+    """The analysis is done before the drawing fails: the error carries the full result."""
+    from ist_analyse.analysis import dot
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no 'dot' on it
+    with pytest.raises(dot.GraphvizMissing) as err:
+        discover_process_map(choice_log, tmp_path / "karte.svg")
+    assert isinstance(err.value, OutputError) and err.value.file == str(tmp_path / "karte.svg")
+    res = err.value.result
+    assert res.output is None and res.cases == 8 and len(res.edges) > 0
+    assert not (tmp_path / "karte.svg").exists()
+    # a BPMN model file needs no Graphviz: written without layout, with a note
+    out = tmp_path / "modell.bpmn"
+    res = discover_process_map(choice_log, out, kind="bpmn")
+    assert res.output == str(out) and "no diagram layout" in res.notes[-1]
+    from ist_analyse.analysis.conformance import read_model
+
+    assert read_model(out).activities == ["A", "B", "C", "D"]

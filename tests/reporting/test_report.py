@@ -186,15 +186,44 @@ def test_comparison_section_from_the_contract(comparison):
     assert len(headline_kpis(comparison["kpis"])) == 5
 
 
-def test_difference_map_gets_a_page_of_its_own_like_the_process_map(comparison):
+DIFF_EDGES = [
+    {"from": "Antrag", "to": "Prüfung", "status": "faster", "before_median": 12.0,
+     "after_median": 5.0, "p_adjusted": 0.001, "before_cases": 80, "after_cases": 90},
+    {"from": "Prüfung", "to": "Bescheid", "status": "new", "before_median": None,
+     "after_median": 3.0, "p_adjusted": None, "before_cases": 0, "after_cases": 40},
+    {"from": "Prüfung", "to": "Ablage", "status": "unchanged", "before_median": 1.0,
+     "after_median": 1.0, "p_adjusted": 0.8, "before_cases": 50, "after_cases": 55}]
+
+
+def test_difference_map_gets_a_page_of_its_own_like_the_process_map(comparison,
+                                                                     monkeypatch):
+    from ist_analyse.reporting import build
+
     t = Texts("de")
-    assert _comparison_section(t, comparison, None)["diffmap"] is None
+    assert _comparison_section(t, comparison, None)["diffmap"] is None  # no edges
+    comparison["difference_map"]["edges"] = DIFF_EDGES
     for (w, h), wide in (((1375, 1075), True), ((600, 900), False)):
-        comparison["difference_map"]["svg"] = (
-            f'<svg width="{w}pt" height="{h}pt" viewBox="0 0 {w} {h}" '
-            'xmlns="http://www.w3.org/2000/svg"></svg>').encode()
+        svg = (f'<svg width="{w}pt" height="{h}pt" viewBox="0 0 {w} {h}" '
+               'xmlns="http://www.w3.org/2000/svg"></svg>').encode()
+        monkeypatch.setattr(build, "_svg", lambda source, svg=svg: svg)
         sec = _comparison_section(t, comparison, None)
         assert sec["diffmap"] is not None and sec["diffmap_wide"] is wide
+
+
+def test_without_graphviz_the_difference_map_is_a_table(comparison, monkeypatch):
+    from ist_analyse.analysis import dot
+
+    def missing(*args, **kwargs):
+        raise dot.GraphvizMissing("Graphviz is not installed")
+
+    monkeypatch.setattr(dot, "draw", missing)
+    comparison["difference_map"]["edges"] = DIFF_EDGES
+    sec = _comparison_section(Texts("de"), comparison, None)
+    assert sec["diffmap"] is None
+    assert sec["diff_table"]["rows"] == [
+        {"from": "Antrag", "to": "Prüfung", "status": "schneller", "before": "12,0",
+         "after": "5,0"},
+        {"from": "Prüfung", "to": "Bescheid", "status": "neu", "before": "·", "after": "3,0"}]
 
 
 def test_output_must_be_html(tmp_path):

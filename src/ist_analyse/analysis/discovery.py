@@ -142,7 +142,10 @@ def discover_process_map(log: LogLike, output: str | Path | None = None,
 
     Raises:
         ConfigError: an option is out of range; OutputError: the output cannot be written
-            or has another suffix than .svg/.png/.pdf; IstAnalyseError subclasses from reading.
+            or has another suffix than .svg/.png/.pdf/.bpmn/.pnml;
+            :class:`~ist_analyse.analysis.dot.GraphvizMissing`: Graphviz is not installed (its
+            ``result`` is the complete :class:`ProcessMap`, without the drawing);
+            IstAnalyseError subclasses from reading.
 
     Example:
         >>> m = discover_process_map("sample_logs/receipt.xes.gz", "map.svg")  # doctest: +SKIP
@@ -206,16 +209,19 @@ def discover_process_map(log: LogLike, output: str | Path | None = None,
             model = _model(tree, kind)
             advance("drawing")
             source, model_class = _model_dot(model, kind, nodes, name, algorithm, k_min, lang)
-        written = None
+        written = missing = None
         if model_file:
             notes.extend(_write_model(model, kind, Path(output), inputs))  # type: ignore[arg-type]
             written = str(output)
         elif output is not None:
-            D.render(source, output, inputs)
-            written = str(output)
+            try:
+                D.render(source, output, inputs)
+                written = str(output)
+            except D.GraphvizMissing as err:
+                missing = err
     shown = edges[edges["shown"]]
     acts_shown = set(shown["from"].dropna()) | set(shown["to"].dropna())
-    return ProcessMap(
+    return D.finish(ProcessMap(
         source=inst.source, kind=kind, model_class=model_class, algorithm=algorithm,
         dot=source, output=written, unit=inst.unit, k_min=k_min, cases=inst.cases,
         activities_total=len(nodes),
@@ -224,7 +230,7 @@ def discover_process_map(log: LogLike, output: str | Path | None = None,
         coverage=coverage if kind == "dfg" else None,
         coverage_achieved=achieved if kind == "dfg" else None,
         noise=noise if kind != "dfg" else None, edges=edges, variants=var_table,
-        variants_total=len(var_counts), notes=notes)
+        variants_total=len(var_counts), notes=notes), missing)
 
 
 # ---- directly-follows graph ---------------------------------------------------------------

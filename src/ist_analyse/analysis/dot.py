@@ -6,6 +6,12 @@ backslash escapes in plain labels (reliability_anchors.md §2.2), so every label
 HTML-like label built by us, with all data passed through :func:`html_text`: nothing from the
 data can add markup or escapes. Node ids are generated (``n0``, ``n1`` ...), never taken from
 data. Layout reads top to bottom. Numbers are written the German way (``1.234``, ``3,5 Tage``).
+
+Drawing needs the Graphviz program ``dot``, which locked-down office PCs often lack; the Python
+package alone only builds the DOT source. Without it :func:`draw` raises
+:class:`GraphvizMissing` (exit 2 with an install hint). It is raised only after the analysis is
+done, carrying the result (:func:`finish`), so the CLI still prints the figures it computed,
+and the report shows tables instead of maps.
 """
 
 from __future__ import annotations
@@ -170,23 +176,48 @@ def check_drawing(output: str | Path | None, log: Any, what: str = "a map") -> l
     return inputs
 
 
-def render(source: str, output: str | Path, inputs: Sequence[str | Path] = ()) -> Path:
-    """Lay out DOT ``source`` with Graphviz and write ``output`` (.svg/.png/.pdf) atomically."""
+class GraphvizMissing(OutputError):
+    """The Graphviz program ``dot`` is not installed, so a drawing cannot be made.
+
+    ``result`` holds what the analysis computed before it tried to draw (see :func:`finish`).
+    """
+
+    result: Any = None
+
+
+def draw(source: str, fmt: str, file: str | Path | None = None) -> bytes:
+    """Lay out DOT ``source`` with Graphviz; the drawing as ``fmt`` (svg, png, pdf) bytes."""
     import graphviz
 
+    try:
+        return graphviz.Source(source, engine="dot").pipe(format=fmt)
+    except graphviz.ExecutableNotFound as exc:
+        raise GraphvizMissing("Graphviz is not installed (the 'dot' program was not found)",
+                              file=file, hint="install Graphviz (apt install graphviz; "
+                              "Windows: winget install graphviz), or leave out the picture "
+                              "output; the results above are complete") from exc
+    except graphviz.CalledProcessError as exc:
+        msg = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
+        raise OutputError("Graphviz could not draw the map" + (f": {msg[-1]}" if msg else ""),
+                          file=file) from exc
+
+
+def render(source: str, output: str | Path, inputs: Sequence[str | Path] = ()) -> Path:
+    """Lay out DOT ``source`` with Graphviz and write ``output`` (.svg/.png/.pdf) atomically."""
     output = Path(output)
     fmt = output.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         raise OutputError(f"cannot draw a map as '{output.suffix or output.name}'",
                           file=output, hint="name the output .svg, .png or .pdf")
     check_output(output, inputs)
-    try:
-        data = graphviz.Source(source, engine="dot").pipe(format=fmt)
-    except graphviz.ExecutableNotFound as exc:
-        raise OutputError("Graphviz is not installed (the 'dot' program was not found)",
-                          file=output, hint="install it, e.g. apt install graphviz") from exc
-    except graphviz.CalledProcessError as exc:
-        msg = (exc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
-        raise OutputError("Graphviz could not draw the map" + (f": {msg[-1]}" if msg else ""),
-                          file=output) from exc
+    data = draw(source, fmt, output)
     return write_atomic(output, lambda fh: fh.write(data))
+
+
+def finish(result: Any, missing: GraphvizMissing | None) -> Any:
+    """Return ``result``, or raise ``missing`` (the drawing that could not be made) with the
+    result attached, so a caller can still show the figures before reporting the error."""
+    if missing is not None:
+        missing.result = result
+        raise missing
+    return result

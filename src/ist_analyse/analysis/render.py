@@ -131,7 +131,7 @@ def render_bottlenecks(result: Bottlenecks, console: Console | None = None) -> N
 def render_process_map(result: ProcessMap, console: Console | None = None) -> None:
     """Print what was drawn, how, and the most frequent variants."""
     con = console or _console()
-    where = result.output or "(not written; give -o map.svg)"
+    where = result.output or "(no map written; -o map.svg draws one)"
     con.print(f"[bold]{escape(where)}[/bold]: {result.model_class} of "
               f"{escape(result.source)}")
     con.print(f"algorithm: {escape(result.algorithm)}")

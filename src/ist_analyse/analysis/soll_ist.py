@@ -161,13 +161,17 @@ def check_soll_ist(log: LogLike, options: ImportOptions | None = None, *,
     if rules is not None:
         checked = check_rules(result, rules, as_of=as_of, land=land, k_min=k_min,
                               options=options)
-    picture = None
+    picture = missing = None
     if output is not None and soll is not None and conf is not None:
         source = deviation_dot(soll, conf, title=title)
-        D.render(source, output, inputs)
-        picture = str(output)
-    return SollIst(source=result.report.source, model=conf, rules=checked, picture=picture,
-                   seconds=round(time.monotonic() - started, 3), notes=notes)
+        try:
+            D.render(source, output, inputs)
+            picture = str(output)
+        except D.GraphvizMissing as err:
+            missing = err
+    return D.finish(SollIst(source=result.report.source, model=conf, rules=checked,
+                            picture=picture, seconds=round(time.monotonic() - started, 3),
+                            notes=notes), missing)
 
 
 def _closed_cases(result: ImportResult, options: ImportOptions | None,

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ist_analyse.analysis.calendar import DEFAULT_LAND, check_land
+from ist_analyse.analysis.dot import GraphvizMissing, finish
 from ist_analyse.comparison import blocks as B
 from ist_analyse.comparison import checks as C
 from ist_analyse.comparison import context as X
@@ -149,6 +150,7 @@ def compare(log: LogLike, other: LogLike | None = None, options: ImportOptions |
                           "compare LOG --by kanal")
     mode = modes[0]
     rule_list = None
+    missing: GraphvizMissing | None = None  # the map that could not be drawn
     if rules is not None:
         from ist_analyse.analysis.rules import load_rules
 
@@ -252,8 +254,11 @@ def compare(log: LogLike, other: LogLike | None = None, options: ImportOptions |
                                            f"{before.label} → {after.label}",
                                            before=before.label, after=after.label))
         if map_output is not None:
-            dmap["file"] = str(D.write_map(dmap, map_output, inputs=[
-                x for x in (log, other) if isinstance(x, str | Path)]))
+            try:
+                dmap["file"] = str(D.write_map(dmap, map_output, inputs=[
+                    x for x in (log, other) if isinstance(x, str | Path)]))
+            except GraphvizMissing as err:
+                missing = err
         check = C.run_checks(mode, loaded, before, after, rows, surv, mix, at=at,
                              washout=washout, alpha=alpha, min_n=min_n, enabled=checks,
                              window=window, block_weeks=block, workload=load)
@@ -270,11 +275,11 @@ def compare(log: LogLike, other: LogLike | None = None, options: ImportOptions |
     survival = {"before": S.curve_points(*surv.curve_before, before.durations()[0], k_min),
                 "after": S.curve_points(*surv.curve_after, after.durations()[0], k_min),
                 "horizon_days": surv.horizon}
-    return Comparison(kpis=rows, periods=periods, context=context, weekly=weekly,
-                      survival=survival, checks=check, difference_map=dmap, k_min=k_min,
-                      alpha=alpha, seconds=time.perf_counter() - began, segmented=seg,
-                      source=loaded.source if mode != "two_logs" else
-                      f"{loaded.source} vs {after.source.source}", notes=notes)
+    return finish(Comparison(kpis=rows, periods=periods, context=context, weekly=weekly,
+                             survival=survival, checks=check, difference_map=dmap, k_min=k_min,
+                             alpha=alpha, seconds=time.perf_counter() - began, segmented=seg,
+                             source=loaded.source if mode != "two_logs" else
+                             f"{loaded.source} vs {after.source.source}", notes=notes), missing)
 
 
 def group_origin(g: P.Group) -> float:

@@ -31,7 +31,7 @@ from ist_analyse.errors import OutputError
 from ist_analyse.files import check_output, write_text_atomic
 from ist_analyse.inspection import LogLike, as_import_result, inspect_log
 from ist_analyse.io.pipeline import ImportResult
-from ist_analyse.notes import Note
+from ist_analyse.notes import Note, NoteCode
 from ist_analyse.privacy.suppress import FLAG, K_MIN_DEFAULT, check_k_min, suppress_rows
 from ist_analyse.reporting import charts as C
 from ist_analyse.reporting.html import render_html
@@ -39,7 +39,6 @@ from ist_analyse.reporting.i18n import (
     Texts,
     check_lang,
     kpi_label,
-    mapping_get,
     readable_unit,
     scaled,
     unit_label,
@@ -201,6 +200,12 @@ def build_reports(log: LogLike, outputs: dict[str, tuple[str | Path, bool]],
             advance(f"charts ({texts.lang})")
             pmap = maps[texts.lang]
             map_svg = _map_svg(pmap)
+            if map_svg is None and not any(getattr(n, "code", None) == NoteCode.NO_GRAPHVIZ
+                                           for n in notes):
+                notes.append(Note(NoteCode.NO_GRAPHVIZ, "Graphviz is not installed (the "
+                                  "'dot' program was not found): the report shows tables "
+                                  "instead of process maps; install Graphviz (apt install "
+                                  "graphviz) for the maps"))
             ctx: dict[str, Any] = {}
             ctx["summary"] = _summary(texts, ins, res, bott, rule_res, conf, cmp_doc,
                                       change_date, closed, k_min)
@@ -258,22 +263,11 @@ def _source_name(res: ImportResult) -> str:
 
 def _run_compare(res: ImportResult, options: ImportOptions | None, change: dt.date,
                  rules: Any, k_min: int, land: str) -> dict[str, Any]:
-    """The before/after comparison; its difference map goes to a temporary file that is
-    embedded and removed."""
-    import tempfile
-
+    """The before/after comparison (its difference map is drawn per report language)."""
     from ist_analyse.comparison import compare
 
-    # the difference map is only read back and embedded: a private temporary folder, not
-    # the output folder (which may not exist yet)
-    with tempfile.TemporaryDirectory(prefix="ist-analyse-report-") as tmp:
-        doc = compare(res, options=options, change=change.isoformat(), rules=rules,
-                      k_min=k_min, land=land, progress=False,
-                      map_output=Path(tmp) / "difference_map.svg").to_dict()
-        file = mapping_get(doc, "difference_map", "file")
-        if file and Path(file).is_file() and Path(file).suffix.lower() == ".svg":
-            doc["difference_map"]["svg"] = Path(file).read_bytes()
-    return doc
+    return compare(res, options=options, change=change.isoformat(), rules=rules, k_min=k_min,
+                   land=land, progress=False).to_dict()
 
 
 @contextlib.contextmanager
@@ -472,19 +466,39 @@ def _case_mix(t: Texts, df: pd.DataFrame, k_min: int) -> list[dict[str, Any]]:
     return out
 
 
-def _map_svg(pmap: Any) -> bytes:
-    """The process map drawn by Graphviz as SVG (labels are escaped by :mod:`..dot`)."""
-    import graphviz
+def _svg(source: str) -> bytes | None:
+    """A map drawn by Graphviz as SVG (labels are escaped by :mod:`..dot`); ``None`` without
+    Graphviz: the report then shows the map's transitions as a table."""
+    from ist_analyse.analysis import dot as D
 
-    return graphviz.Source(pmap.dot, engine="dot").pipe(format="svg")
+    try:
+        return D.draw(source, "svg")
+    except D.GraphvizMissing:
+        return None
 
 
-def _map_section(texts: Texts, pmap: Any, svg: bytes) -> dict[str, Any]:
+def _map_svg(pmap: Any) -> bytes | None:
+    return _svg(pmap.dot)
+
+
+def _map_section(texts: Texts, pmap: Any, svg: bytes | None) -> dict[str, Any]:
     t = texts
-    chart = C.svg_file(svg, t("map.alt", n=pmap.activities_shown, e=pmap.edges_shown),
-                       t("map.caption", shown=t.int(pmap.edges_shown),
-                         total=t.int(pmap.edges_total),
-                         coverage=t.pct(pmap.coverage_achieved, 0)))
+    caption = t("map.caption", shown=t.int(pmap.edges_shown), total=t.int(pmap.edges_total),
+                coverage=t.pct(pmap.coverage_achieved, 0))
+    chart = table = None
+    if svg is not None:
+        chart = C.svg_file(svg, t("map.alt", n=pmap.activities_shown, e=pmap.edges_shown),
+                           caption)
+    else:
+        from ist_analyse.analysis.dot import words
+
+        w = words(t.lang)
+        shown = pmap.edges[pmap.edges["shown"]]
+        table = {"caption": caption, "note": t("map.no_graphviz"), "rows": [
+            {"from": w["start"] if pd.isna(e["from"]) else e["from"],
+             "to": w["end"] if pd.isna(e["to"]) else e["to"], "cases": t.int(e["cases"]),
+             "median": t.num(e["median_wait_days"]), "p90": t.num(e["p90_wait_days"])}
+            for e in shown.to_dict("records")]}
     variants = []
     for v in pmap.to_dict()["variants"][:8]:
         acts = v.get("activities")
@@ -493,7 +507,8 @@ def _map_section(texts: Texts, pmap: Any, svg: bytes) -> dict[str, Any]:
             "path": " → ".join(acts) if acts else t("map.other"),
             "cases": t.int(v.get("cases")), "share": t.pct(v.get("share")),
             "duration": t.num(v.get("median_duration_days"), 0)})
-    return {"chart": chart, "variants": variants, "wide": _is_wide(svg)}
+    return {"chart": chart, "table": table, "variants": variants,
+            "wide": _is_wide(svg) if svg is not None else False}
 
 
 def _is_wide(svg: bytes) -> bool:
@@ -654,14 +669,18 @@ def _comparison_section(texts: Texts, doc: dict[str, Any] | None,
                     if len(weekly) else None)
     km = C.survival_curves(doc.get("survival") or {}, t)
     diff = doc.get("difference_map") or {}
-    svg = diff.get("svg")
-    if isinstance(svg, bytes) and t.lang != "de" and diff.get("edges") is not None:
-        # compare() drew the map in German; the same edges in the report's language
-        import graphviz
+    svg = diff_table = None
+    if diff.get("edges"):
+        from ist_analyse.comparison.diffmap import WORDS, dot_source, drawn_edges
 
-        from ist_analyse.comparison.diffmap import dot_source
-
-        svg = graphviz.Source(dot_source(diff, t.lang), engine="dot").pipe(format="svg")
+        svg = _svg(dot_source(diff, t.lang))
+        if svg is None:
+            words = {**{v: t(f"verdict.{v}") for v in ("faster", "slower", "confounded")},
+                     "new": WORDS[t.lang]["new"], "gone": WORDS[t.lang]["gone"]}
+            diff_table = {"note": t("map.no_graphviz"), "rows": [
+                {"from": e["from"], "to": e["to"], "status": words[e["status"]],
+                 "before": t.num(e.get("before_median")), "after": t.num(e.get("after_median"))}
+                for e in drawn_edges(diff["edges"]) if e["status"] in words]}
     diffmap = (C.svg_file(svg, t("cmp.diffmap_alt"), t("cmp.diffmap"))
                if isinstance(svg, bytes) else None)
     checks = doc.get("checks") or {}
@@ -682,6 +701,7 @@ def _comparison_section(texts: Texts, doc: dict[str, Any] | None,
                       if len(all_kpis) > len(shown_kpis) else None),
         "missing": None, "intro": intro, "periods": period_rows, "kpis": kpi_rows,
         "case_mix": case_mix, "weekly": weekly_chart, "km": km, "diffmap": diffmap,
+        "diff_table": diff_table,
         # like the process map, a page of its own in the PDF (landscape when wide)
         "diffmap_wide": _is_wide(svg) if isinstance(svg, bytes) else False,
         "checks": check_lines, "warnings": [t.note(w) for w in checks.get("warnings") or []],

@@ -107,6 +107,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "map.variant": "Ablauf",
         "map.median_duration": "Dauer (Median, Tage)",
         "map.other": "übrige Varianten",
+        "map.no_graphviz": "Graphviz ist auf diesem Rechner nicht installiert: statt der Karte "
+                           "die Übergänge als Tabelle (Wartezeiten in Tagen).",
         "bn.intro": "Übergänge a → b nach der gesamten Wartezeit vor b (Summe über alle "
                     "Vorgänge), die größten zuerst.",
         "bn.from": "von",
@@ -334,6 +336,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "map.variant": "Path",
         "map.median_duration": "Duration (median, days)",
         "map.other": "other variants",
+        "map.no_graphviz": "Graphviz is not installed on this computer: the transitions as a "
+                           "table instead of the map (waiting times in days).",
         "bn.intro": "Transitions a → b by total waiting before b (summed over all cases), "
                     "largest first.",
         "bn.from": "from",
@@ -571,6 +575,8 @@ NOTES: dict[str, dict[str, str]] = {
         NoteCode.MODEL_WITHOUT_LAYOUT: "Graphviz ist nicht installiert: {file} enthält kein "
                                        "Diagramm-Layout (ein Modellierungswerkzeug ordnet das "
                                        "Modell beim Öffnen an).",
+        NoteCode.NO_GRAPHVIZ: "Graphviz ist nicht installiert: Der Bericht zeigt Tabellen statt "
+                              "Prozesslandkarten (für die Karten Graphviz installieren).",
         NoteCode.PRECISION_SKIPPED: "Die Präzision des Soll-Modells wurde nicht berechnet: Bei "
                                     "mehr als {events:int} Ereignissen dauert das zu lange.",
         NoteCode.EXISTS_WITHOUT_END: "Keine Abschlussschritte angegeben: Regeln für "
@@ -679,6 +685,8 @@ NOTES: dict[str, dict[str, str]] = {
                                          "were ignored ({counts:counts})",
         NoteCode.MODEL_WITHOUT_LAYOUT: "Graphviz is not installed: {file} has no diagram "
                                        "layout (a modelling tool lays it out on import)",
+        NoteCode.NO_GRAPHVIZ: "Graphviz is not installed: the report shows tables instead of "
+                              "process maps (install Graphviz for the maps)",
         NoteCode.PRECISION_SKIPPED: "precision not computed for more than {events:int} events",
         NoteCode.EXISTS_WITHOUT_END: "no end activities given: 'exists' rules check every "
                                      "case, also open ones",
