@@ -314,3 +314,19 @@ def test_parquet_claiming_canonical_without_canonical_columns(tmp_path):
     assert res.log["case_id"].str.startswith("V-").all()
     assert res.log["source_row"].tolist() == [1, 2]
     assert any("no column 'source_file'" in n for n in res.report.notes)
+
+
+def test_out_of_memory_while_reading_is_an_input_error(tmp_path, monkeypatch):
+    """Issue 14: a MemoryError (an .xlsx sheet of ~3 GiB) ended as exit 1."""
+    from ist_analyse.errors import InputError
+    from ist_analyse.io import pipeline
+
+    def no_memory(*_a, **_k):
+        raise MemoryError
+
+    path = tmp_path / "x.csv"
+    path.write_text("Aktenzeichen;Tätigkeit;Zeitpunkt\nA;b;01.01.2025 10:00\n")
+    monkeypatch.setattr(pipeline, "build_log", no_memory)
+    with pytest.raises(InputError) as err:
+        pipeline.read_log(path, PLAIN)
+    assert err.value.code == ErrorCode.SIZE_LIMIT and err.value.file == str(path)

@@ -194,13 +194,19 @@ def read_log(source: str | Path, options: ImportOptions | None = None) -> Import
     """
     options = (options or ImportOptions()).with_mapping_file()
     notes: list[str] = []
-    if detect_format(source, options) == "parquet":
-        canonical = _read_canonical_parquet(Path(source), options, notes)
-        if canonical is not None:
-            return canonical
-    raw = read_raw(source, options)
-    raw.notes[:0] = notes
-    return build_log(raw, options)
+    try:
+        if detect_format(source, options) == "parquet":
+            canonical = _read_canonical_parquet(Path(source), options, notes)
+            if canonical is not None:
+                return canonical
+        raw = read_raw(source, options)
+        raw.notes[:0] = notes
+        return build_log(raw, options)
+    except MemoryError:  # the machine, not the program: say which input was too big
+        raise InputError("not enough memory to read this source", file=str(source),
+                         code=ErrorCode.SIZE_LIMIT,
+                         hint="read a smaller export (e.g. one period), or use a machine with "
+                              "more memory") from None
 
 
 def _read_canonical_parquet(path: Path, options: ImportOptions,
