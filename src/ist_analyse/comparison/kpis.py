@@ -493,9 +493,16 @@ def rate_kpi(name: str, x: np.ndarray, y: np.ndarray, *, alpha: float) -> Kpi:
         else:
             design = sm.add_constant(np.concatenate([np.zeros(len(x)), np.ones(len(y))]))
             lags = min(HAC_LAGS, max(1, len(yy) // 8))
-            fit = sm.OLS(yy, design).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
-            lo, hi = (float(v) for v in fit.conf_int(alpha)[1])
-            p = float(fit.pvalues[1])
+            # a period with (almost) no events, as in a log whose first months hold a handful
+            # of cases, can make the HAC variance of the intercept negative: statsmodels warns
+            # about the square root of the coefficient not used here; an unusable standard
+            # error of the period effect itself gives no interval and no p-value
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                fit = sm.OLS(yy, design).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
+                if np.isfinite(fit.bse[1]):
+                    lo, hi = (float(v) for v in fit.conf_int(alpha)[1])
+                    p = float(fit.pvalues[1])
     return Kpi(name, "rate", "per_week", mb, ma, diff, lo, hi, p, int(np.sum(x)),
                int(np.sum(y)), cases_before=int(np.sum(x)), cases_after=int(np.sum(y)),
                enough=enough, extra={"weeks_before": len(x), "weeks_after": len(y)})
