@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -136,6 +137,13 @@ def test_findings_in_both_languages_with_formatted_counts():
     assert Texts("de").finding("DATE_ONLY", "raw", 22826).startswith("22.826 Zeitpunkte")
     # an unknown code keeps the analysis' own message
     assert Texts("en").finding("NEW_CODE", "raw message", 3) == "raw message"
+    # every finding inspect can make has its sentence in the report
+    import re
+
+    import ist_analyse.inspection as inspection
+
+    codes = set(re.findall(r'add\("([A-Z_]+)"', Path(inspection.__file__).read_text("utf-8")))
+    assert "NAIVE_TIMESTAMPS" in codes and codes <= set(FINDINGS["de"])
 
 
 def _note_calls() -> dict[str, set[str]]:

@@ -510,6 +510,13 @@ FINDINGS: dict[str, dict[str, str]] = {
         "DST_AMBIGUOUS": "{count} Ortszeiten fallen in die Zeitumstellung.",
         "LIFECYCLE": "{count} Start-/Ende-Ereignisse wurden zu Tätigkeiten zusammengefasst "
                      "oder gesondert gezählt.",
+        "LIFECYCLE_STATUS": "{count} Ereignisse tragen statt eines Lebenszyklus-Übergangs "
+                            "einen Status (z. B. „In Progress“): Jedes zählt als erledigter "
+                            "Schritt „Tätigkeit+Status“.",
+        "NAIVE_TIMESTAMPS": "{count} Zeitpunkte haben keine Zeitzone und wurden als Ortszeit "
+                            "der eingestellten Zeitzone (--timezone) gelesen.",
+        "REPEATED_KEYS": "{count}-mal stand dasselbe Attribut zweimal in einem Ereignis oder "
+                         "Fall; der letzte Wert wurde verwendet.",
     },
     "en": {
         "ROWS_SKIPPED": "{count} unreadable rows were skipped.",
@@ -528,6 +535,13 @@ FINDINGS: dict[str, dict[str, str]] = {
         "DST_AMBIGUOUS": "{count} local times fall into a daylight saving time change.",
         "LIFECYCLE": "{count} start/complete events were merged into activities or counted "
                      "separately.",
+        "LIFECYCLE_STATUS": "{count} events carry a status instead of a lifecycle "
+                            "transition (e.g. “In Progress”): each counts as a completed step "
+                            "“activity+status”.",
+        "NAIVE_TIMESTAMPS": "{count} timestamps have no time zone and were read as local time "
+                            "in the configured zone (--timezone).",
+        "REPEATED_KEYS": "{count} times an attribute was given twice in one event or trace; "
+                         "the last value was used.",
     },
 }
 
