@@ -79,3 +79,13 @@ def test_round_trip_of_generated_dates(day, month):
     text = f"{day:02d}.{month:02d}.2023 09:07"
     got = parse_timestamps(pd.Series([text]), fmt=None, timezone="UTC").values.iloc[0]
     assert (got.day, got.month, got.hour, got.minute) == (day, month, 9, 7)
+
+
+def test_iso_value_with_an_odd_offset_is_a_bad_date():
+    """Found by tests/io/test_fuzz.py: '+1:00' is no offset of the ISO pattern, but pandas
+    read it as one, and the naive path failed with TypeError (exit 1)."""
+    raw = pd.Series(["2025-12-01T08:15:00.000+1:00", "2025-12-02T10:00:00+01:00",
+                     "2025-12-02 10:00"], dtype=object)
+    got = parse_timestamps(raw, fmt=None, timezone="Europe/Berlin")
+    assert got.bad.tolist() == [True, False, False]
+    assert got.values[1] == utc("2025-12-02 09:00") == got.values[2]

@@ -169,3 +169,15 @@ def test_nested_columns_become_json_text(tmp_path):
     assert any("Liste, Objekt, Karte" in n for n in raw.notes)
     res = read_log(path, ImportOptions(pseudonymize=False))
     assert "[1, 2]" in res.log["case_liste"].tolist()
+
+
+def test_binary_columns_become_text(tmp_path):
+    """Found by tests/io/test_fuzz.py: a binary column with bytes that are not UTF-8 ended in
+    UnicodeDecodeError (exit 1)."""
+    path = tmp_path / "bin.parquet"
+    pq.write_table(pa.table({"case_id": pa.array([b"A-1", b"\x80"], pa.binary()),
+                             "activity": ["a", "b"],
+                             "timestamp": pa.array([1, 2], pa.timestamp("us", "UTC"))}), path)
+    raw = read_parquet_raw(path, ImportOptions())
+    assert raw.frame["case_id"].tolist() == ["A-1", "\\x80"]
+    assert any("binary columns" in n and "case_id" in n for n in raw.notes)

@@ -196,11 +196,16 @@ def _parse_iso(text: pd.Series, pending: np.ndarray, naive: pd.Series, aware: pd
         aware.iloc[pos] = parsed[ok].astype(TIMESTAMP_DTYPE).array
         has_aware[pos] = True
         pending[pos] = False
-    if (~offs).any():
-        local = iso_vals[~offs]
+    # an offset of another form ("+1:00") is no local time: pandas would read it as an
+    # instant; it stays unparsed (a bad date, named with its row)
+    local_ok = ~offs & ~iso_vals.str.contains(r"[T ][^+-]*[+-]").fillna(False).to_numpy(bool)
+    if local_ok.any():
+        local = iso_vals[local_ok]
         parsed = pd.to_datetime(local, format="ISO8601", errors="coerce")
+        if getattr(parsed.dtype, "tz", None) is not None or parsed.dtype == object:
+            return date_only  # offsets pandas knows and the pattern does not: all left bad
         ok = parsed.notna().to_numpy()
-        pos = pos_all[~offs][ok]
+        pos = pos_all[local_ok][ok]
         naive.iloc[pos] = parsed[ok].astype("datetime64[us]").to_numpy()
         pending[pos] = False
         date_only = int((~local[ok].str.contains(r"[T ]\d")).sum())

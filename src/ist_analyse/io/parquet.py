@@ -198,10 +198,11 @@ def read_parquet_raw(path: str | os.PathLike[str], options: ImportOptions | None
         del batches
     rows = table.num_rows
     nested = [f.name for f in table.schema if _is_nested(f.type)]
+    binary = [f.name for f in table.schema if _is_binary(f.type)]
     try:
-        for name in nested:
+        for name in nested + binary:
             i = table.schema.get_field_index(name)
-            table = table.set_column(i, name, _as_json_text(table.column(i)))
+            table = table.set_column(i, name, _as_text(table.column(i)))
         frame = arrow_to_pandas(table)
     except (pa.ArrowException, ValueError, OverflowError) as exc:
         raise InputError(f"the Parquet file has values pandas cannot hold: {_short(exc)}",
@@ -214,6 +215,9 @@ def read_parquet_raw(path: str | os.PathLike[str], options: ImportOptions | None
     if nested:
         notes.append("nested columns (lists, structs, maps) kept as JSON text: "
                      + ", ".join(nested))
+    if binary:
+        notes.append("binary columns kept as text (bytes that are not UTF-8 as \\x..): "
+                     + ", ".join(binary))
     return RawTable(frame=frame, source_file=shown, row_label="row", format="parquet",
                     events_read=rows, notes=notes)
 
@@ -226,14 +230,28 @@ def _is_nested(t) -> bool:  # type: ignore[no-untyped-def]
     return pa.types.is_nested(t)
 
 
-def _as_json_text(column):  # type: ignore[no-untyped-def]
-    """A nested Arrow column as JSON text per value (nulls stay null)."""
+def _is_binary(t) -> bool:  # type: ignore[no-untyped-def]
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    return pa.types.is_binary(t) or pa.types.is_large_binary(t) or \
+        pa.types.is_fixed_size_binary(t)
+
+
+def _as_text(column):  # type: ignore[no-untyped-def]
+    """A nested or binary Arrow column as text per value (nulls stay null): nested values as
+    JSON, bytes as UTF-8 with undecodable bytes shown as ``\\x..``."""
     import json
 
     import pyarrow as pa
 
     def text(v: object) -> str | None:
-        return None if v is None else json.dumps(v, ensure_ascii=False, default=str)
+        if v is None:
+            return None
+        if isinstance(v, bytes):
+            return v.decode("utf-8", errors="backslashreplace")
+        return json.dumps(v, ensure_ascii=False, default=str)
 
     return pa.array([text(v) for v in column.to_pylist()], type=pa.string())
 
