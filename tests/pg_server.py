@@ -12,7 +12,10 @@ the directory removed.
   ``/usr/lib/postgresql/*/bin`` (newest first) or ``PATH``. Debian's ``postgresql`` package
   provides them (``scripts/install.sh --test``).
 * With ``IST_ANALYSE_TEST_PG_URL`` set, that server is used instead and nothing is started.
-  The role in that URL needs to create tables (and, for one test, roles) in that database.
+  The role in that URL needs to create tables (and, for one test, roles) in that database;
+  ``IST_ANALYSE_TEST_PG_SUPER_URL`` then names a superuser login for the refusal test.
+* The throwaway cluster also has a superuser login ``ist_super`` (same password), so the test
+  that the import refuses superusers is real.
 
 Authentication: host connections need the password (scram-sha-256), so wrong-password tests
 are real; the unix socket (directory mode 0700, owned by the server user) trusts its caller and
@@ -38,6 +41,9 @@ from pathlib import Path
 ENV_URL = "IST_ANALYSE_TEST_PG_URL"
 ENV_BINDIR = "IST_ANALYSE_PG_BINDIR"
 ROLE = "ist_test"
+#: a superuser with the same password, only in a throwaway cluster: the import must refuse it
+SUPER_ROLE = "ist_super"
+ENV_SUPER_URL = "IST_ANALYSE_TEST_PG_SUPER_URL"
 DATABASE = "ist_test"
 SERVER_USER = "postgres"
 
@@ -214,6 +220,8 @@ def _create_role_and_db(cluster: _Cluster, password: str) -> None:
                          dbname="postgres", autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE ROLE {} LOGIN CREATEROLE PASSWORD {}").format(
             sql.Identifier(ROLE), sql.Literal(password)))
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN SUPERUSER PASSWORD {}").format(
+            sql.Identifier(SUPER_ROLE), sql.Literal(password)))
         conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(
             sql.Identifier(DATABASE), sql.Identifier(ROLE)))
     # PostgreSQL 15 no longer lets every role create objects in "public"; the owner can.

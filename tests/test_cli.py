@@ -51,7 +51,7 @@ def pm4py_receipt():
 
 @pytest.mark.parametrize("name", ["receipt.xes.gz", "receipt_export_de.csv"])
 def test_inspect_json_is_one_document_and_matches_pm4py(name, pm4py_receipt):
-    res = run("inspect", str(SAMPLE_LOGS / name), "--json")
+    res = run("inspect", str(SAMPLE_LOGS / name), "--json", "--keep-rare-labels")
     assert res.returncode == 0, res.stderr
     doc = json.loads(res.stdout)  # the whole of stdout is one JSON document
     for key in ("cases", "events", "activities", "start", "end", "open_cases", "findings"):
@@ -242,3 +242,95 @@ def test_without_graphviz_the_report_shows_tables_and_says_so(tmp_path):
     html = (tmp_path / "out" / "bericht.html").read_text("utf-8")
     assert "Graphviz ist auf diesem Rechner nicht installiert" in html
     assert "Graphviz ist nicht installiert: Der Bericht zeigt Tabellen" in html
+
+
+# ---- privacy against a real export: person data typed where it does not belong ------------
+
+SECRETS = ["Mustermann", "0171 9876543", "12.03.1985", "example.org", "DE89370400440532013000",
+           "Sonderfall", "C01X00T47", "0171 234567"]
+IBANS = ["DE89370400440532013000", "DE02120300000000202051", "DE02500105170137075030",
+         "DE12500105170648489890", "DE02100500000054540402", "DE02300209000106531065",
+         "DE02200505501015871393", "DE02700100800030876808", "DE75512108001245126199",
+         "DE10500105174381654963"]
+
+
+def leaky_export(path: Path) -> Path:
+    """Ten cases; person data under telling headers, under neutral headers, and typed into
+    one case's activity label and one case's purpose."""
+    rows = ["Vorgangsnummer;Tätigkeit;Zeitpunkt;Bearbeiter;geb.;Tel.-Nr.;Kontakt;Feld 7;"
+            "Info 1;Info 2;Info 3;Bearbeitet von;Aufenthaltszweck"]
+    for i in range(10):
+        zweck = ("Sonderfall Erika Mustermann" if i == 3
+                 else "Studium" if i < 6 else "Erwerbstätigkeit")
+        extra = [f"SB-0{i % 3}", f"{i + 1:02d}.0{i % 9 + 1}.19{60 + i}",
+                 f"0171 {2345670 + i}", f"person{i}@example.org", IBANS[i],
+                 f"0171 {2345670 + i}", f"{i + 1:02d}.0{i % 9 + 1}.19{60 + i}",
+                 f"C01X00T4{i}", f"SB-0{i % 3}", zweck]
+        acts = ["Antrag eingegangen", "Prüfung", "Bescheid erstellt"]
+        if i == 3:
+            acts.insert(2, "Rückruf Max Mustermann geb. 12.03.1985 Tel. 0171 9876543")
+        rows += [";".join([f"ABH-{i:04d}", a, f"{j + 1:02d}.0{i % 9 + 1}.2025 1{j}:00", *extra])
+                 for j, a in enumerate(acts)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def _report_texts(html: Path) -> str:
+    """The report's HTML plus the decoded content of every download it embeds."""
+    import base64
+    import io
+    import re
+    import zipfile
+
+    text = html.read_text(encoding="utf-8")
+    parts = [text]
+    for kind, data in re.findall(r'href="data:([^;,"]+)[^,"]*;base64,([^"]+)"', text):
+        raw = base64.b64decode(data)
+        if kind == "text/csv":
+            parts.append(raw.decode("utf-8-sig"))
+        else:
+            with zipfile.ZipFile(io.BytesIO(raw)) as z:
+                parts += [z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml")]
+    assert len(parts) > 1  # the report has downloads to search
+    return "\n".join(parts)
+
+
+def test_person_data_appears_in_no_output(tmp_path, monkeypatch):
+    monkeypatch.setenv("IST_ANALYSE_KEY_FILE", str(tmp_path / "key"))
+    src = leaky_export(tmp_path / "export.csv")
+    outputs: dict[str, str] = {}
+    for cmd, extra in (("inspect", []), ("bottlenecks", []),
+                       ("discover", ["-o", str(tmp_path / "map.svg")]),
+                       ("import", ["-o", str(tmp_path / "log.parquet")])):
+        res = run(cmd, str(src), "--json", *extra)
+        assert res.returncode == 0, res.stderr
+        outputs[cmd] = res.stdout + res.stderr
+    outputs["map"] = (tmp_path / "map.svg").read_text(encoding="utf-8")
+    outputs["parquet"] = (tmp_path / "log.parquet").read_bytes().decode("latin-1")
+    res = run("report", str(src), "-o", str(tmp_path / "r" / "bericht.html"), "--pdf")
+    assert res.returncode == 0, res.stderr
+    outputs["report"] = _report_texts(tmp_path / "r" / "bericht.html")
+    pdf = subprocess.run(["pdftotext", str(tmp_path / "r" / "bericht.pdf"), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    assert "Prüfung" in pdf  # the text layer is readable
+    outputs["pdf"] = pdf
+    for name, text in outputs.items():
+        for secret in SECRETS:
+            assert secret not in text, (name, secret)
+    doc = json.loads(outputs["inspect"])
+    assert doc["activities"] == {"Antrag eingegangen": 10, "Prüfung": 10,
+                                 "Bescheid erstellt": 10, "(seltene Bezeichnungen: 1)": 1}
+    # the purpose of case 3 and one used by four cases are pooled; five cases are "Studium"
+    assert doc["privacy"]["rare_labels"] == {"activity": 1, "case_aufenthaltszweck": 2}
+    reasons = doc["privacy"]["dropped_reasons"]
+    assert set(reasons) == {"geb.", "Tel.-Nr.", "Kontakt", "Feld 7", "Info 1", "Info 2",
+                            "Info 3"}
+    assert "e-mail" in reasons["Kontakt"] and "IBAN" in reasons["Feld 7"]
+    assert "phone" in reasons["Info 1"] and "birth" in reasons["Info 2"]
+    assert "passport" in reasons["Info 3"]
+    assert "case_bearbeitet_von" in doc["privacy"]["pseudonymized"]
+    # explicitly kept, everything is there again
+    res = run("inspect", str(src), "--json", "--keep-person-columns", "--keep-rare-labels")
+    kept = json.loads(res.stdout)
+    assert kept["privacy"]["dropped_columns"] == [] and kept["privacy"]["rare_labels"] == {}
+    assert any("Mustermann" in a for a in kept["activities"])

@@ -24,7 +24,7 @@ def tiny():
     frame = pd.DataFrame(rows, columns=["Fall", "Aktivität", "Datum"])
     frame["source_row"] = range(2, 12)
     raw = RawTable(frame, "t.csv", "line", "csv", len(frame))
-    return build_log(raw, ImportOptions(pseudonymize=False))
+    return build_log(raw, ImportOptions(pseudonymize=False, keep_rare_labels=True))
 
 
 def test_counts():

@@ -84,12 +84,15 @@ _IMPORT_OPTIONS: dict[str, tuple[Any, Any]] = {
     "keep_person_columns": (bool, typer.Option(
         "--keep-person-columns", help="Keep columns that identify persons (names, birth "
         "dates, addresses, AZR numbers; default: dropped).")),
+    "keep_rare_labels": (bool, typer.Option(
+        "--keep-rare-labels", help="Keep activity labels and attribute values used by fewer "
+        "than --k-min cases (default: shown as one group '(seltene Bezeichnungen: N)').")),
     "key_file": (Path | None, typer.Option("--key-file", help="Pseudonym key file (default: "
                                            "~/.config/ist-analyse/pseudonym.key).")),
 }
 _IMPORT_DEFAULTS: dict[str, Any] = {name: None for name in _IMPORT_OPTIONS}
 _IMPORT_DEFAULTS.update(timezone="Europe/Berlin", skip_bad_rows=False, no_pseudonymize=False,
-                        keep_person_columns=False)
+                        keep_person_columns=False, keep_rare_labels=False)
 
 
 def import_options(func: Any) -> Any:
@@ -106,6 +109,8 @@ def import_options(func: Any) -> Any:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         values = {name: kwargs.pop(name) for name in _IMPORT_OPTIONS}
+        # a command's --k-min also decides which labels are too rare to print
+        values["k_min"] = kwargs.get("k_min")
         kwargs["opts"] = _build_options(values)
         return func(*args, **kwargs)
 
@@ -127,7 +132,9 @@ def _build_options(v: dict[str, Any]) -> Any:
         table=v["table"], query=v["query"], mapping_file=v["mapping"], columns=columns,
         end_activities=tuple(v["end_activity"] or ()), skip_bad_rows=v["skip_bad_rows"],
         pseudonymize=not v["no_pseudonymize"],
-        drop_person_columns=not v["keep_person_columns"], key_file=v["key_file"])
+        drop_person_columns=not v["keep_person_columns"], key_file=v["key_file"],
+        keep_rare_labels=v["keep_rare_labels"],
+        **({"k_min": v["k_min"]} if v.get("k_min") is not None else {}))
 
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
@@ -195,9 +202,11 @@ def import_cmd(
               f"{rep.source}", file=sys.stderr)
         if rep.dropped_rows:
             print(f"  {rep.dropped_rows} unreadable {rep.row_label}s skipped", file=sys.stderr)
-        if rep.dropped_columns:
-            print(f"  person columns dropped: {', '.join(rep.dropped_columns)}",
+        for col in rep.dropped_columns:
+            print(f"  column dropped: {col} ({rep.dropped_reasons.get(col, 'person data')})",
                   file=sys.stderr)
+        for col, n in rep.rare_labels.items():
+            print(f"  {col}: {n} rare label(s) grouped", file=sys.stderr)
 
 
 @app.command("simulate")

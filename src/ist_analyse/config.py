@@ -34,6 +34,9 @@ FORMATS = ("csv", "excel", "xes", "parquet", "postgresql", "duckdb")
 
 DEFAULT_TIMEZONE = "Europe/Berlin"
 
+#: Minimum group size: no figure and no label describes fewer cases (domain.md §8: k >= 5).
+K_MIN_DEFAULT = 5
+
 #: Decompressed-size cap for compressed inputs (.xes.gz, .xlsx): a gzip or zip bomb is refused.
 DEFAULT_MAX_BYTES = 4 * 1024**3
 
@@ -61,6 +64,9 @@ class ImportOptions:
         key_file: where the pseudonym key lives (default: user config directory).
         staff_roles: staff id -> role or team, so figures can be shown per role.
         drop_columns, keep_columns: extra columns to drop / to keep despite the person rules.
+        keep_rare_labels: keep activity labels and attribute values that fewer than ``k_min``
+            cases use (default: replaced by one counted group, ``(seltene Bezeichnungen: N)``).
+        k_min: minimum group size for that rule (the analyses' ``k_min`` is passed on).
         max_bytes: cap on the decompressed size of compressed inputs.
     """
 
@@ -83,6 +89,8 @@ class ImportOptions:
     staff_roles: Mapping[str, str] = field(default_factory=dict)
     drop_columns: tuple[str, ...] = ()
     keep_columns: tuple[str, ...] = ()
+    keep_rare_labels: bool = False
+    k_min: int = K_MIN_DEFAULT
     max_bytes: int = DEFAULT_MAX_BYTES
 
     def with_mapping_file(self) -> ImportOptions:
@@ -111,7 +119,7 @@ _FILE_SECTIONS: dict[str, dict[str, str]] = {
                "date_format": "date_format", "skip_bad_rows": "skip_bad_rows"},
     "privacy": {"drop_columns": "drop_columns", "keep_columns": "keep_columns",
                 "pseudonymize": "pseudonymize", "drop_person_columns": "drop_person_columns",
-                "key_file": "key_file"},
+                "keep_rare_labels": "keep_rare_labels", "key_file": "key_file"},
 }
 
 
@@ -180,7 +188,8 @@ def load_mapping_file(path: Path) -> dict[str, Any]:
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                     raise ConfigError(f"[{section}] {key} must be a list of texts", file=path)
                 value = tuple(value)
-            elif name in ("skip_bad_rows", "pseudonymize", "drop_person_columns"):
+            elif name in ("skip_bad_rows", "pseudonymize", "drop_person_columns",
+                          "keep_rare_labels"):
                 if not isinstance(value, bool):
                     raise ConfigError(f"[{section}] {key} must be true or false", file=path)
             elif name == "key_file":

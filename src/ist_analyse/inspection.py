@@ -123,7 +123,8 @@ def inspect_log(log: LogLike, options: ImportOptions | None = None, *,
         start=_iso(ts.min()), end=_iso(ts.max()), open_cases=open_cases, end_activities=ends,
         findings=findings, columns=[str(c) for c in df.columns], mapping=rep.mapping,
         renamed=rep.renamed,
-        privacy={"pseudonymized": rep.pseudonymized, "dropped_columns": rep.dropped_columns},
+        privacy={"pseudonymized": rep.pseudonymized, "dropped_columns": rep.dropped_columns,
+                 "dropped_reasons": rep.dropped_reasons, "rare_labels": rep.rare_labels},
         dropped_rows=rep.dropped_rows, dropped_row_examples=rep.dropped_row_examples,
         notes=rep.notes, row_label=rep.row_label)
 

@@ -49,8 +49,10 @@ def render_inspection(result: Inspection, console: Console | None = None) -> Non
     priv = result.privacy
     if priv["pseudonymized"]:
         con.print("pseudonymised: " + ", ".join(priv["pseudonymized"]))
-    if priv["dropped_columns"]:
-        con.print("dropped (identify persons): " + ", ".join(priv["dropped_columns"]))
+    for col in priv["dropped_columns"]:
+        con.print(f"dropped: {col} ({priv['dropped_reasons'].get(col, 'identifies persons')})")
+    for col, n in priv["rare_labels"].items():
+        con.print(f"rare labels: {n} label(s) of {col} used by too few cases, shown as one group")
     for note in result.notes:
         con.print(f"note: {note}")
     if result.findings:

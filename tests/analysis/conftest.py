@@ -39,7 +39,9 @@ def five_waits() -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def bpic2012(real_logs) -> pd.DataFrame:
-    """BPI Challenge 2012 as a canonical log (read once per test session)."""
+    """BPI Challenge 2012 as a canonical log (read once per test session), every label kept
+    (a public log: the tests compare algorithms on all its variants)."""
     import ist_analyse as ia
 
-    return ia.read_log(real_logs / "bpic2012_2000.xes.gz").log
+    return ia.read_log(real_logs / "bpic2012_2000.xes.gz",
+                       ia.ImportOptions(keep_rare_labels=True)).log

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
 from tests.conftest import in_ci
-from tests.pg_server import ENV_URL, PostgresUnavailable, postgres_server
+from tests.pg_server import (
+    ENV_SUPER_URL,
+    ENV_URL,
+    SUPER_ROLE,
+    PostgresUnavailable,
+    postgres_server,
+)
 
 
 @pytest.fixture(scope="session")
@@ -29,6 +37,19 @@ def pg_url() -> Iterator[str]:
         yield url
     finally:
         server.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def pg_super_url(pg_url: str) -> str:
+    """URL of a superuser login on the same database (the import must refuse it)."""
+    if os.environ.get(ENV_URL):
+        url = os.environ.get(ENV_SUPER_URL)
+        if not url:
+            pytest.fail(f"{ENV_URL} is set: set {ENV_SUPER_URL} to a superuser login too")
+        return url
+    parts = urlsplit(pg_url)
+    netloc = f"{SUPER_ROLE}:{parts.password}@{parts.hostname}:{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
 
 
 def pytest_collection_modifyitems(config, items):

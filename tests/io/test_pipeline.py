@@ -10,7 +10,7 @@ from ist_analyse.io.raw import RawTable
 from ist_analyse.log import DTYPES, validate_log
 from ist_analyse.privacy import load_or_create_key, pseudonymize
 
-PLAIN = ImportOptions(pseudonymize=False)
+PLAIN = ImportOptions(pseudonymize=False, keep_rare_labels=True)
 
 
 def raw(rows: list[dict], decimal: str | None = ",", label: str = "line") -> RawTable:
@@ -151,7 +151,7 @@ def test_extra_columns_case_attributes_numbers_ids_and_person_columns():
                Aktenzeichen_alt="00123", Nachname="Muster", Hinweis="b"),
             ev("B", "x", "03.01.2025 10:00", Verfahren="NE", Gebühr="100",
                Aktenzeichen_alt="00007", Nachname="Beispiel", Hinweis="c")]
-    res = build_log(raw(rows), ImportOptions(pseudonymize=False))
+    res = build_log(raw(rows), ImportOptions(pseudonymize=False, keep_rare_labels=True))
     log = res.log
     assert res.report.dropped_columns == ["Nachname"]
     assert "nachname" not in "".join(log.columns)
@@ -160,7 +160,7 @@ def test_extra_columns_case_attributes_numbers_ids_and_person_columns():
     assert log["case_aktenzeichen_alt"].tolist() == ["00123", "00123", "00007"]
     assert log["hinweis"].tolist() == ["a", "b", "c"]
     kept = build_log(raw(rows), ImportOptions(pseudonymize=False, drop_person_columns=False,
-                                              drop_columns=("Hinweis",)))
+                                              keep_rare_labels=True, drop_columns=("Hinweis",)))
     assert "case_nachname" in kept.log.columns and "hinweis" not in kept.log.columns
 
 

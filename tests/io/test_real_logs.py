@@ -16,15 +16,29 @@ def pm4py_counts(df: pd.DataFrame) -> dict:
             "activities": df["concept:name"].value_counts().to_dict()}
 
 
+def pm4py_case_counts(path):
+    """Cases per activity label, by pm4py."""
+    import pm4py
+
+    df = pm4py.read_xes(str(path))
+    return df.groupby("concept:name")["case:concept:name"].nunique().to_dict()
+
+
 @pytest.mark.parametrize("name", XES_LOGS)
 def test_xes_counts_equal_pm4py(real_logs, name):
     import pm4py
 
     expected = pm4py_counts(pm4py.read_xes(str(real_logs / name)))
-    got = inspect_log(real_logs / name)
+    got = inspect_log(real_logs / name, ImportOptions(keep_rare_labels=True))
     assert got.cases == expected["cases"]
     assert got.events == expected["events"]
     assert got.activities == expected["activities"]
+    # by default, labels of fewer than 5 cases are pooled; every event is still counted
+    pooled = inspect_log(real_logs / name).activities
+    assert sum(pooled.values()) == got.events
+    rare = {a for a, n in pm4py_case_counts(real_logs / name).items() if n < 5}
+    assert set(pooled) == set(got.activities) - rare | (
+        {f"(seltene Bezeichnungen: {len(rare)})"} if rare else set())
 
 
 def test_bpic2012_lifecycle_pairs(real_logs):
@@ -70,7 +84,7 @@ def test_interval_csv_yields_start_and_end(real_logs):
     expected = pm4py.format_dataframe(raw.copy(), case_id="case:concept:name",
                                       activity_key="concept:name",
                                       timestamp_key="time:timestamp")
-    res = read_log(path, ImportOptions(pseudonymize=False))
+    res = read_log(path, ImportOptions(pseudonymize=False, keep_rare_labels=True))
     log = res.log
     assert len(log) == len(raw) == 8109
     assert log["start_time"].notna().all() and log["timestamp"].notna().all()
@@ -99,7 +113,7 @@ def test_german_csv_written_by_a_test_round_trips(tmp_path):
     path = tmp_path / "export.csv"
     out.to_csv(path, sep=";", decimal=",", index=False, encoding="cp1252",
                lineterminator="\r\n")
-    res = read_log(path, ImportOptions(pseudonymize=False))
+    res = read_log(path, ImportOptions(pseudonymize=False, keep_rare_labels=True))
     log = res.log.sort_values("source_row")
     assert log["case_id"].tolist() == truth["Vorgangsnummer"].tolist()
     assert log["activity"].tolist() == truth["Tätigkeit"].tolist()
@@ -124,7 +138,7 @@ def test_excel_export_round_trips(tmp_path):
     ws.append([12345, "Bescheid", "04.07.2025 09:00", "SB-02", "Muster"])
     path = tmp_path / "export.xlsx"
     wb.save(path)
-    res = read_log(path, ImportOptions(pseudonymize=False))
+    res = read_log(path, ImportOptions(pseudonymize=False, keep_rare_labels=True))
     log = res.log
     assert log["case_id"].tolist() == ["12345", "12345"]
     assert log["timestamp"].tolist() == [pd.Timestamp("2025-07-03 12:05", tz="UTC"),

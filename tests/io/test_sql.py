@@ -15,7 +15,7 @@ import pytest
 from psycopg import sql
 
 from ist_analyse.config import ImportOptions
-from ist_analyse.errors import ConfigError, ErrorCode, InputError
+from ist_analyse.errors import ConfigError, ErrorCode, InputError, PrivacyError
 from ist_analyse.io.sql import read_duckdb_raw, read_postgres_raw, redact_url
 
 BERLIN = dt.timezone(dt.timedelta(hours=1))
@@ -240,11 +240,78 @@ def test_unknown_table_lists_readable_tables(pg_db):
 ])
 @pytest.mark.parametrize("role", ["admin", "reader"])
 def test_queries_that_write_fail(pg_db, query, role):
-    with pytest.raises(InputError) as info:
+    # the owner of the tables is refused before its query runs; a reader's query fails
+    with pytest.raises(PrivacyError if role == "admin" else InputError) as info:
         read_postgres_raw(pg_db[role], ImportOptions(query=query))
-    assert info.value.code == ErrorCode.DATABASE
+    assert info.value.code == (ErrorCode.PRIVACY if role == "admin" else ErrorCode.DATABASE)
     assert _count(pg_db["admin"], "protokoll") == 0
     assert _count(pg_db["admin"], "x") == 2
+
+
+@pytest.mark.postgres
+def test_superuser_is_refused_before_lo_export_runs(pg_db, pg_super_url, tmp_path):
+    target = tmp_path / "exfiltrated.txt"
+    query = f"SELECT lo_export(lo_from_bytea(0, 'geheim'), '{target}') AS n"
+    for options in (ImportOptions(query=query), ImportOptions(table="x")):
+        with pytest.raises(PrivacyError) as info:
+            read_postgres_raw(pg_super_url, options)
+        assert info.value.code == ErrorCode.PRIVACY
+        assert info.value.hint and "GRANT SELECT" in info.value.hint
+    assert not target.exists()
+    with _admin(pg_super_url) as conn:  # no large object was left behind either
+        assert conn.execute("SELECT count(*) FROM pg_largeobject_metadata").fetchone()[0] == 0
+
+
+def _role(admin_url: str, grants: list[str]) -> tuple[str, str]:
+    """A fresh login role with the given GRANT statements ({r} is the role); returns its URL."""
+    name, password = f"ist_role_{secrets.token_hex(4)}", secrets.token_urlsafe(12)
+    with _admin(admin_url) as conn:
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+            sql.Identifier(name), sql.Literal(password)))
+        for grant in grants:
+            conn.execute(sql.SQL(grant).format(r=sql.Identifier(name)))
+    parts = urlsplit(admin_url)
+    netloc = f"{name}:{password}@{parts.hostname}:{parts.port}"
+    return name, urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+
+
+def _drop_role(admin_url: str, name: str) -> None:
+    with _admin(admin_url) as conn:
+        conn.execute(sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {r};"
+                             " REVOKE ALL ON SCHEMA public FROM {r}; DROP ROLE {r}").format(
+            r=sql.Identifier(name)))
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("grant", [
+    "GRANT INSERT ON x TO {r}",
+    "GRANT UPDATE (id) ON x TO {r}",
+    "GRANT TRUNCATE ON protokoll TO {r}",
+    "GRANT CREATE ON SCHEMA public TO {r}",
+])
+def test_query_refused_for_a_role_that_can_write(pg_db, grant):
+    name, url = _role(pg_db["admin"], ["GRANT USAGE ON SCHEMA public TO {r}",
+                                       "GRANT SELECT ON x TO {r}", grant])
+    try:
+        with pytest.raises(PrivacyError) as info:
+            read_postgres_raw(url, ImportOptions(query="SELECT id FROM x"))
+        assert info.value.code == ErrorCode.PRIVACY
+        # a table read composes its own SELECT: allowed, the role has no server powers
+        raw = read_postgres_raw(url, ImportOptions(table="x"))
+        assert sorted(raw.frame["id"]) == [1, 2]
+    finally:
+        _drop_role(pg_db["admin"], name)
+
+
+@pytest.mark.postgres
+def test_query_allowed_for_a_role_that_can_only_read(pg_db):
+    name, url = _role(pg_db["admin"], ["GRANT USAGE ON SCHEMA public TO {r}",
+                                       "GRANT SELECT ON x TO {r}"])
+    try:
+        raw = read_postgres_raw(url, ImportOptions(query="SELECT id FROM x ORDER BY id"))
+        assert raw.frame["id"].tolist() == [1, 2]
+    finally:
+        _drop_role(pg_db["admin"], name)
 
 
 @pytest.mark.postgres

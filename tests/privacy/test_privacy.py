@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 
 from ist_analyse.errors import ErrorCode, PrivacyError
-from ist_analyse.privacy import is_person_column, load_or_create_key, pseudonymize
+from ist_analyse.io.mapping import KNOWN_NAMES
+from ist_analyse.privacy import (
+    is_person_column,
+    is_staff_column,
+    load_or_create_key,
+    pseudonymize,
+)
 
 
 def test_key_created_once_with_private_mode(tmp_path):
@@ -105,3 +111,46 @@ def test_key_created_by_a_concurrent_run_is_used(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "link", link_after_other)
     assert load_or_create_key(path) == b"t" * 32
     assert [p.name for p in tmp_path.iterdir()] == ["k.key"]  # no temporary file left
+
+
+# Headers seen in real exports (issue 14): every one names a person of the public or one of
+# their identifiers, and must be dropped by default.
+PERSON_HEADERS = [
+    "geb.", "Geb.-Dat.", "Tel.-Nr.", "Mobilnummer", "Ausweis-Nr.", "Reisepass", "Kontonummer",
+    "Name des Antragstellers", "Antragsteller Name", "Antragstellername", "Kundenname",
+    "Vorname", "Nachname", "Anschrift", "Straße", "Str.", "PLZ", "Postleitzahl", "IBAN", "BIC",
+    "Steuer-ID", "AZR-Nr.", "AZR-Nummer", "Personalausweisnummer", "Passnr", "E-Mail-Adresse",
+    "Mail", "Handy", "Telefonnummer", "Fax", "Date of Birth", "birthDate", "firstName",
+    "Applicant name", "Customer name", "Phone", "Mobile", "Street address", "Name", "Wohnort",
+    "Geburtsort", "Kundennummer", "case:Nachname", "Bemerkungen",
+]
+# Canonical and harmless headers: none may be taken for a person column.
+NOT_PERSON_HEADERS = [
+    *(n for names in KNOWN_NAMES.values() for n in names),
+    "Vorgangsname", "Aktivitätsname", "Name der Leistung", "Team Name", "Status name",
+    "Aufenthaltszweck", "Gebühr", "Gebühren", "Staatsangehörigkeit", "Kanal", "Hotel",
+    "Passierschein", "Gültig von", "Standort", "Rechtsgrundlage", "Altersgruppe",
+    "Bearbeitet von", "Personalnummer", "Pers.-Nr.", "Erfasst von", "Antragsart",
+]
+
+
+@pytest.mark.parametrize("name", PERSON_HEADERS)
+def test_person_headers_of_real_exports(name):
+    assert is_person_column(name)
+
+
+@pytest.mark.parametrize("name", NOT_PERSON_HEADERS)
+def test_no_false_person_columns(name):
+    assert not is_person_column(name)
+
+
+@pytest.mark.parametrize("name", ["Bearbeitet von", "Personalnummer", "Pers.-Nr.",
+                                  "Erfasst von", "created by", "case:responsible",
+                                  "Zuständige Sachbearbeiterin", "Benutzer"])
+def test_staff_headers(name):
+    assert is_staff_column(name)
+
+
+@pytest.mark.parametrize("name", ["Gültig von", "Datum von", "Aufenthaltszweck", "Nachname"])
+def test_not_staff_headers(name):
+    assert not is_staff_column(name)

@@ -60,6 +60,14 @@ def fold(name: str) -> str:
     return re.sub(r"[^a-z0-9:]", "", text)
 
 
+def fold_words(name: str) -> list[str]:
+    """A header as folded words (XES ``case:`` prefix removed): ``Geb.-Dat.`` -> ``geb dat``,
+    ``birthDate`` -> ``birth date``, ``Name des Antragstellers`` -> three words."""
+    text = re.sub(r"([a-zäöüß])([A-ZÄÖÜ])", r"\1 \2",
+                  unicodedata.normalize("NFC", str(name).removeprefix("case:")))
+    return [w for w in re.split(r"[^a-z0-9]+", text.lower().translate(_UMLAUTS)) if w]
+
+
 def slug(name: str) -> str:
     """A plain name for an extra column: ``Aufenthalts-Zweck`` -> ``aufenthalts_zweck``."""
     text = unicodedata.normalize("NFC", str(name)).strip().lower().translate(_UMLAUTS)

@@ -56,6 +56,8 @@ from ist_analyse.privacy import (
     pseudonymize,
     same_key,
 )
+from ist_analyse.privacy.content import person_content
+from ist_analyse.privacy.suppress import group_rare_labels
 
 #: shown in messages and reports; more are counted, not listed
 MAX_EXAMPLES = 20
@@ -75,6 +77,8 @@ class ImportReport:
     dropped_rows: int = 0
     dropped_row_examples: list[dict[str, Any]] = field(default_factory=list)
     dropped_columns: list[str] = field(default_factory=list)
+    dropped_reasons: dict[str, str] = field(default_factory=dict)
+    rare_labels: dict[str, int] = field(default_factory=dict)
     pseudonymized: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     lifecycle_pairs: int = 0
@@ -248,8 +252,8 @@ def _read_canonical_parquet(path: Path, options: ImportOptions,
     report.events_read = report.events_read or raw.events_read
     report.notes.append(f"canonical log written by ist-analyse, read from {path}")
     report.notes.extend(raw.notes[1:])  # the list/struct columns turned into text, if any
+    staff = [c for c in df.columns if c.startswith(L.CASE_PREFIX) and is_staff_column(c)]
     if options.pseudonymize:
-        staff = [c for c in df.columns if c.startswith(L.CASE_PREFIX) and is_staff_column(c)]
         key = load_or_create_key(options.key_file)
         proven = set()
         if same_key(report.key_check, key):
@@ -262,6 +266,9 @@ def _read_canonical_parquet(path: Path, options: ImportOptions,
                 "key, or values that are no pseudonyms): pseudonymised now: " + ", ".join(claimed))
         report.pseudonymized = []
         _protect(df, replace(options, staff_roles={}), report, staff, proven, key)
+    if _group_rare(df, options, report, [*staff, *report.pseudonymized]):
+        report.activity_events = {str(k): int(v)
+                                  for k, v in df[L.ACTIVITY].value_counts().items()}
     try:
         return ImportResult(L.validate_log(L.finalize_log(df)), report)
     except SchemaError as err:
@@ -388,6 +395,7 @@ def build_log(raw: RawTable, options: ImportOptions) -> ImportResult:
     report.events = len(df)
     if L.LIFECYCLE in df.columns:
         df = _read_lifecycle_vocabulary(df, report)
+    _group_rare(df, options, report, staff_cols)
     report.activity_events = {str(k): int(v)
                               for k, v in df[L.ACTIVITY].value_counts().items()}
     if L.LIFECYCLE in df.columns:
@@ -396,6 +404,29 @@ def build_log(raw: RawTable, options: ImportOptions) -> ImportResult:
     df = L.finalize_log(df)
     report.rows = len(df)
     return ImportResult(df, report)
+
+
+def _group_rare(df: pd.DataFrame, options: ImportOptions, report: ImportReport,
+                staff_cols: list[str]) -> bool:
+    """Labels fewer than ``k_min`` cases use become one counted group (in place).
+
+    Activity labels, roles, units and every kept text column take part; ids (case, staff,
+    pseudonyms) and the source position do not, nor the end activities the user named (they
+    are known to whoever runs the analysis, and open cases are counted by them). Returns True
+    if anything was grouped.
+    """
+    if options.keep_rare_labels:
+        report.notes.append("rare labels kept (--keep-rare-labels): labels of single cases "
+                            "may be printed")
+        return False
+    skip = {L.CASE_ID, L.RESOURCE, L.SOURCE_FILE, L.LIFECYCLE, *staff_cols}
+    columns = [c for c in df.columns if c not in skip and (
+        df[c].dtype == object or pd.api.types.is_string_dtype(df[c].dtype))]
+    grouped = group_rare_labels(df, columns, case_col=L.CASE_ID, k_min=options.k_min,
+                                keep=options.end_activities)
+    changed = grouped != {c: n for c, n in report.rare_labels.items() if c in grouped}
+    report.rare_labels = grouped
+    return changed
 
 
 def _text(col: pd.Series) -> pd.Series:
@@ -420,6 +451,10 @@ def _add_extra_columns(frame: pd.DataFrame, extra: list[str], out: dict[str, Any
                        options: ImportOptions, raw: RawTable, report: ImportReport) -> list[str]:
     """Keep other columns under plain names; drop person columns; find case attributes.
 
+    A staff-id column (``Bearbeitet von``, ``Personalnummer``) is kept and pseudonymised; a
+    column whose name or values mark person data is dropped, with the reason, unless kept
+    explicitly (``keep_columns``, ``drop_person_columns=False``).
+
     Returns the new names of columns that hold staff ids (pseudonymised like ``resource``).
     """
     keep = {c.casefold() for c in options.keep_columns}
@@ -427,14 +462,25 @@ def _add_extra_columns(frame: pd.DataFrame, extra: list[str], out: dict[str, Any
     taken = set(out) | set(L.COLUMNS)
     case_codes = None
     staff_cols: list[str] = []
+    times = out.get(L.TIMESTAMP)
+    latest = times.max() if times is not None else pd.NaT
+    reference_year = latest.year if not pd.isna(latest) else pd.Timestamp.now().year
     for col in extra:
         name = str(col)
-        if name.casefold() in drop or (
-                options.drop_person_columns and is_person_column(name)
-                and name.casefold() not in keep):
-            report.dropped_columns.append(name)
-            continue
         values = frame[col]
+        staff = is_staff_column(name)
+        reason = None
+        if name.casefold() in drop:
+            reason = "listed in drop_columns"
+        elif options.drop_person_columns and not staff and name.casefold() not in keep:
+            if is_person_column(name):
+                reason = "the name marks person data"
+            else:
+                reason = person_content(values, reference_year=reference_year)
+        if reason is not None:
+            report.dropped_columns.append(name)
+            report.dropped_reasons[name] = reason
+            continue
         if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
             values = _maybe_numeric(values, raw.decimal or ".")
         if name.startswith("case:"):
@@ -452,7 +498,7 @@ def _add_extra_columns(frame: pd.DataFrame, extra: list[str], out: dict[str, Any
         out[new] = values
         if new != name:
             report.renamed[name] = new
-        if is_staff_column(name):
+        if staff:
             staff_cols.append(new)
     return staff_cols
 

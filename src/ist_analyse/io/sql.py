@@ -14,7 +14,15 @@ Safety, as required by the reliability anchors (rows 17-19):
   A query that writes (a data-modifying WITH, a volatile function that inserts) fails with a
   DATABASE error. DuckDB: the file is opened ``read_only=True`` with external access (files,
   network, extension loading) switched off, so neither a query nor a view stored in the file
-  can read other files. The primary control remains a database role with SELECT only.
+  can read other files. The primary control remains a database role with SELECT only, so it
+  is checked, not assumed: a read-only transaction does not stop ``lo_export`` or
+  ``COPY ... TO PROGRAM`` of a superuser, nor a role that owns tables from changing them later
+  in the same session. Before a query the user wrote runs, the role is examined
+  (:func:`_role_powers`); a superuser, a role that may write any table, create objects or
+  roles, or write server files, is refused with an explanation. A table read (a statement
+  composed here from catalog names) is refused only for the server-level powers (superuser,
+  server files and programs, ``lo_export``), because views and functions behind a table would
+  run with them.
 * **Bounded.** ``statement_timeout`` and ``idle_in_transaction_session_timeout`` are set; the
   result is streamed with a server-side cursor (PostgreSQL) or record batches (DuckDB) and
   converted chunk by chunk.
@@ -37,7 +45,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import pandas as pd
 
 from ist_analyse.config import ImportOptions
-from ist_analyse.errors import ConfigError, ErrorCode, InputError
+from ist_analyse.errors import ConfigError, ErrorCode, InputError, PrivacyError
 from ist_analyse.io.parquet import (
     add_source_row,
     arrow_to_pandas,
@@ -340,6 +348,81 @@ _PG_KINDS = {
 }
 
 
+_ROLE_POWERS = """
+SELECT current_user, r.rolsuper, r.rolcreaterole, r.rolcreatedb,
+  ARRAY(SELECT g.rolname::text FROM pg_roles g
+        WHERE g.rolname IN ('pg_write_server_files', 'pg_execute_server_program',
+                            'pg_write_all_data', 'pg_read_server_files')
+          AND pg_has_role(current_user, g.oid, 'USAGE') ORDER BY 1),
+  has_function_privilege('pg_catalog.lo_export(oid, text)', 'EXECUTE'),
+  has_database_privilege(current_database(), 'CREATE'),
+  ARRAY(SELECT n.nspname::text FROM pg_namespace n
+        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+          AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
+          AND has_schema_privilege(n.oid, 'CREATE') ORDER BY 1 LIMIT 3),
+  ARRAY(SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'p', 'v', 'f', 'm')
+          AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+          AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
+          AND (has_any_column_privilege(c.oid, 'INSERT')
+               OR has_any_column_privilege(c.oid, 'UPDATE')
+               OR has_table_privilege(c.oid, 'DELETE')
+               OR has_table_privilege(c.oid, 'TRUNCATE'))
+        ORDER BY 1 LIMIT 3)
+FROM pg_roles r WHERE r.rolname = current_user
+"""
+
+
+def _role_powers(conn) -> tuple[str, list[str], list[str]]:  # type: ignore[no-untyped-def]
+    """What the connected role could do beyond reading: (role, server powers, write powers).
+
+    Server powers reach outside the database (superuser, ``pg_write_server_files``,
+    ``pg_execute_server_program``, ``pg_read_server_files``, ``lo_export``); write powers
+    change it (INSERT/UPDATE/DELETE/TRUNCATE on a table, CREATE on the database or a schema,
+    CREATEROLE, which before PostgreSQL 16 can grant itself the server roles, CREATEDB).
+    """
+    row = conn.execute(_ROLE_POWERS).fetchone()
+    user, sup, createrole, createdb, roles, lo_export, create_db, schemas, tables = row
+    server: list[str] = []
+    if sup:
+        server.append("is a superuser (a read-only transaction does not stop lo_export or "
+                      "COPY TO PROGRAM)")
+    server += [f"is a member of {g}" for g in roles if g != "pg_write_all_data"]
+    if lo_export and not sup:
+        server.append("may call lo_export (writes server files)")
+    write: list[str] = []
+    if "pg_write_all_data" in roles:
+        write.append("is a member of pg_write_all_data")
+    if tables:
+        write.append(f"may change tables ({', '.join(tables)}"
+                     f"{', ...' if len(tables) == 3 else ''})")
+    if schemas:
+        write.append(f"may create objects in schema {', '.join(schemas)}")
+    if create_db:
+        write.append("may create schemas in the database")
+    if createrole:
+        write.append("may create roles (CREATEROLE)")
+    if createdb:
+        write.append("may create databases (CREATEDB)")
+    return str(user), server, write
+
+
+def _check_role(conn, *, query: bool, source: str) -> None:  # type: ignore[no-untyped-def]
+    """Refuse a role that could do more than read (see the module docstring)."""
+    user, server, write = _role_powers(conn)
+    reasons = server + (write if query else [])
+    if not reasons:
+        return
+    what = "run a query" if query else "read tables"
+    raise PrivacyError(
+        f"refusing to {what} as role '{user}': it {'; it '.join(reasons)}",
+        file=source,
+        hint="connect as a role that can only read, e.g. CREATE ROLE analyst LOGIN; "
+             "GRANT CONNECT ON DATABASE abh TO analyst; GRANT USAGE ON SCHEMA fachverfahren "
+             "TO analyst; GRANT SELECT ON fachverfahren.ereignisse TO analyst")
+
+
 def _pg_kinds(conn, description) -> list[str]:  # type: ignore[no-untyped-def]
     kinds = []
     for col in description:
@@ -425,6 +508,7 @@ def read_postgres_raw(url: str, options: ImportOptions | None = None, *,
 
     Raises:
         ConfigError: neither or both of table and query, a query that is not a SELECT.
+        PrivacyError: the role could do more than read (:func:`_check_role`).
         InputError: code DATABASE for connection failures, unknown tables, failing or
             writing queries; DUPLICATE_HEADER for duplicate result column names.
     """
@@ -458,6 +542,7 @@ def read_postgres_raw(url: str, options: ImportOptions | None = None, *,
             except psycopg.errors.InvalidParameterValue:
                 raise ConfigError(f"unknown time zone '{options.timezone}'", file=source,
                                   hint="use a name such as Europe/Berlin") from None
+            _check_role(conn, query=query is not None, source=source)
             if table is not None:
                 tables, search_path = _pg_catalog(conn)
                 schema, name = _resolve_table(table, tables, search_path, source=source,

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from ist_analyse.config import default_key_file
 from ist_analyse.errors import PrivacyError
-from ist_analyse.io.mapping import fold
+from ist_analyse.io.mapping import fold, fold_words
 
 if TYPE_CHECKING:  # pandas loads on first use: the Polars path of the analyses checks
     import pandas as pd  # pseudonyms (is_pseudonym_pattern, same_key) without it
@@ -46,26 +46,91 @@ PERSON_COLUMNS = frozenset(fold(n) for n in (
     "bemerkung", "bemerkungen", "kommentar", "notiz", "notizen", "freitext", "comment",
     "comments", "note", "notes",
 ))
-#: Fragments that mark a person column anywhere in a folded header.
-PERSON_FRAGMENTS = ("geburts", "azr", "anschrift", "adresse", "passnummer", "email",
-                    "telefon", "vorname", "nachname", "familienname", "birth")
+#: Fragments that mark a person column anywhere in a folded header: long enough to be
+#: unambiguous inside German compounds (``Mobilnummer``, ``Kontoinhaber``, ``Personalausweis``).
+PERSON_FRAGMENTS = (
+    "geburts", "gebdat", "birth", "vorname", "nachname", "familienname", "firstname",
+    "lastname", "surname", "fullname", "anschrift", "adresse", "address", "strasse", "street",
+    "wohnort", "postleitzahl", "hausnummer", "hausnr", "email", "telefon", "phone", "mobilnr",
+    "mobilnummer", "mobiltel", "handy", "faxnummer", "ausweis", "reisepass", "passnummer",
+    "passnr", "passport", "azr", "konto", "iban", "bankverbindung", "steuerid",
+    "steueridentifikation", "steuernummer", "taxid", "sozialversicherung",
+    "rentenversicherungsnummer", "kundennummer", "kundennr", "bemerkung", "kommentar",
+    "freitext",
+)
+#: Header words that mark a person column only as a whole word; inside a compound they are
+#: too short to be sure (``Pass`` in ``Passierschein``, ``Tel`` in ``Hotel``, ``Geb`` in
+#: ``Gebühr``, ``PLZ`` in nothing but better safe).
+PERSON_TOKENS = frozenset((
+    "name", "namen", "geb", "gebdat", "geboren", "dob", "tel", "telnr", "fon", "fax",
+    "mobil", "mobile", "mail", "pass", "plz", "str", "bic", "svnr", "antragsteller",
+    "antragstellerin", "antragstellers", "kunde", "kunden", "applicant", "customer", "person",
+    "ehegatte", "ehegattin",
+))
+#: With these words beside it, ``name`` names a thing, not a person (``Name der Leistung``,
+#: ``Team name``); compounds such as ``Vorgangsname`` or ``Aktivitätsname`` are one word and
+#: are person columns only after a person word (:data:`PERSON_NAME_PREFIXES`).
+NAMED_THINGS = (
+    "concept", "vorgang", "verfahren", "aktivitaet", "activity", "schritt", "step", "ereignis",
+    "event", "status", "prozess", "process", "team", "rolle", "role", "org", "amt", "behoerde",
+    "abteilung", "referat", "dienststelle", "standort", "location", "datei", "file",
+    "dokument", "document", "leistung", "produkt", "product", "anliegen", "formular", "form",
+    "zweck", "titel", "task", "aufgabe", "queue", "kanal", "channel", "system", "tabelle",
+    "table", "spalte", "column", "feld", "field",
+)
+#: Compounds ending in ``name`` that name a person: ``Antragstellername``, ``Kundenname``.
+PERSON_NAME_PREFIXES = ("antragsteller", "kunde", "person", "ehegatt", "ruf", "maedchen",
+                        "geburt", "vater", "mutter", "kind", "applicant", "customer")
 
-
-#: Fragments of headers holding staff ids besides the resource column (XES ``case:responsible``).
+#: Fragments of headers holding staff ids besides the resource column (XES
+#: ``case:responsible``, ``Personalnummer``, ``Bearbeitet von``): pseudonymised like
+#: ``resource``, not dropped, so they still link.
 STAFF_FRAGMENTS = ("responsible", "verantwortlich", "zustaendig", "sachbearbeiter",
-                   "bearbeiter", "mitarbeiter", "owner", "assignee", "resource", "kennung")
+                   "bearbeiter", "mitarbeiter", "owner", "assignee", "resource", "kennung",
+                   "benutzer", "personalnummer", "personalnr", "persnr")
+#: ``<participle> von`` / ``<participle> by`` names who did it (``Bearbeitet von``,
+#: ``Erfasst von``, ``created by``); ``Gültig von`` is a date and stays what it is.
+STAFF_PARTICIPLES = frozenset((
+    "bearbeitet", "erledigt", "erfasst", "angelegt", "geaendert", "geprueft", "freigegeben",
+    "erstellt", "zugewiesen", "unterschrieben", "abgeschlossen", "entschieden", "created",
+    "modified", "updated", "approved", "assigned", "processed", "edited", "closed",
+))
 
 
 def is_staff_column(name: str) -> bool:
-    """True for headers such as ``case:responsible`` or ``Zuständige Sachbearbeiterin``."""
+    """True for headers such as ``case:responsible``, ``Zuständige Sachbearbeiterin``,
+    ``Personalnummer`` or ``Bearbeitet von``."""
     f = fold(name.removeprefix("case:"))
-    return any(frag in f for frag in STAFF_FRAGMENTS)
+    if any(frag in f for frag in STAFF_FRAGMENTS):
+        return True
+    words = fold_words(name)
+    return (len(words) >= 2 and words[-1] in ("von", "by")
+            and words[-2] in STAFF_PARTICIPLES)
 
 
 def is_person_column(name: str) -> bool:
-    """True for headers such as ``Nachname``, ``Geb.-Datum``, ``AZR-Nummer``, ``Bemerkung``."""
+    """True for headers that name a person of the public or their identifiers.
+
+    Recognised by the whole folded header (``Nachname``), by a fragment anywhere in it
+    (``Mobilnummer``, ``Geb.-Datum``, ``Ausweis-Nr.``, ``Kontonummer``), by a whole word
+    (``geb.``, ``Tel.-Nr.``, ``PLZ``, ``Name des Antragstellers``), or as a compound of a
+    person word and ``name`` (``Antragstellername``). Staff-id columns are not person
+    columns: they are pseudonymised (:func:`is_staff_column`), checked first by the import.
+    """
     f = fold(name.removeprefix("case:"))
-    return f in PERSON_COLUMNS or any(frag in f for frag in PERSON_FRAGMENTS)
+    if f in PERSON_COLUMNS or any(frag in f for frag in PERSON_FRAGMENTS):
+        return True
+    words = fold_words(name)
+    for i, word in enumerate(words):
+        if word in ("name", "namen"):
+            others = words[:i] + words[i + 1:]
+            if not any(thing in w for w in others for thing in NAMED_THINGS):
+                return True
+        elif word in PERSON_TOKENS:
+            return True
+        elif word.endswith("name") and word[:-4].startswith(PERSON_NAME_PREFIXES):
+            return True
+    return False
 
 
 def load_or_create_key(path: Path | None = None) -> bytes:

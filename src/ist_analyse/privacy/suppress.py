@@ -6,23 +6,33 @@ Arbeit shows a "·"). Here a figure about 1 to ``k_min - 1`` cases becomes a mis
 row is flagged ``suppressed``; zero is published (it describes no one). Where a table also shows
 a total, one blanked row could be recovered by subtraction, so a second row is blanked with it
 (secondary suppression).
+
+Labels are treated the same way before any figure is computed: an activity label or attribute
+value that fewer than ``k_min`` cases use (a name, a birth date or a phone number typed into a
+step's label in one case) is replaced at import by one counted group,
+``(seltene Bezeichnungen: N)``, so it appears in no table, map, report or JSON.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
+from ist_analyse.config import K_MIN_DEFAULT
 from ist_analyse.errors import ConfigError
 
-#: the default minimum group size (domain.md §8; anchors: n < 5 for staff figures)
-K_MIN_DEFAULT = 5
+__all__ = ["FLAG", "K_MIN_DEFAULT", "MARK", "RARE_LABEL", "check_k_min", "group_rare_labels",
+           "is_small", "suppress_cells", "suppress_rows"]
 #: how a suppressed figure is shown in tables and maps
 MARK = "·"
 #: the flag column every suppressed table carries
 FLAG = "suppressed"
+#: the one label that replaces every rare label of a column (N: how many labels it stands for)
+RARE_LABEL = "(seltene Bezeichnungen: {n})"
+_RARE = re.compile(r"\(seltene Bezeichnungen: (\d+)\)")
 
 
 def check_k_min(k_min: int) -> int:
@@ -95,6 +105,43 @@ def suppress_cells(table: pd.DataFrame, *, columns: Sequence[str], k_min: int) -
         flag |= small
     out[FLAG] = flag | _flag(table)
     return out
+
+
+def group_rare_labels(df: pd.DataFrame, columns: Sequence[str], *, case_col: str,
+                      k_min: int, keep: Sequence[str] = ()) -> dict[str, int]:
+    """Replace, in place, every value fewer than ``k_min`` cases use by one counted group.
+
+    Values are counted by distinct cases, not rows, so a label typed into one case stays rare
+    however often that case repeats it. Applying it again (a canonical log read with a larger
+    ``k_min``) merges the old group into the new one and adds up its count.
+
+    Args:
+        keep: labels never grouped (named by the user, e.g. end activities).
+
+    Returns:
+        column -> number of distinct labels now standing behind its rare group (only columns
+        that have one).
+    """
+    k_min = check_k_min(k_min)
+    grouped: dict[str, int] = {}
+    for col in columns:
+        values = df[col]
+        pairs = pd.DataFrame({"v": values.to_numpy(object), "c": df[case_col].to_numpy(object)})
+        cases = pairs.dropna().drop_duplicates()["v"].value_counts()
+        old = [v for v in cases.index if _RARE.fullmatch(str(v))]
+        rare = (set(cases.index[cases < k_min]) - set(keep)) | set(old)
+        if not rare or (len(rare) == 1 and old):
+            if old:
+                grouped[col] = int(_RARE.fullmatch(str(old[0])).group(1))  # type: ignore[union-attr]
+            continue
+        n = sum(int(m.group(1)) if (m := _RARE.fullmatch(str(v))) else 1 for v in rare)
+        label = RARE_LABEL.format(n=n)
+        is_rare = values.isin(list(rare)).to_numpy(bool)
+        out = values.astype("string") if values.dtype != "string" else values.copy()
+        out[is_rare] = label
+        df[col] = out
+        grouped[col] = n
+    return grouped
 
 
 def _flag(table: pd.DataFrame) -> np.ndarray:

@@ -14,7 +14,7 @@ import contextlib
 import datetime as dt
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from ist_analyse.files import check_output, write_text_atomic
 from ist_analyse.inspection import LogLike, as_import_result, inspect_log
 from ist_analyse.io.pipeline import ImportResult
 from ist_analyse.notes import Note, NoteCode
+from ist_analyse.privacy import is_staff_column
 from ist_analyse.privacy.suppress import FLAG, K_MIN_DEFAULT, check_k_min, suppress_rows
 from ist_analyse.reporting import charts as C
 from ist_analyse.reporting.html import render_html
@@ -427,16 +428,26 @@ def _data_basis(texts: Texts, ins: Any, res: ImportResult, k_min: int) -> dict[s
     dropped = ins.privacy.get("dropped_columns") or []
     privacy.append(t("data.dropped_cols", cols=", ".join(dropped)) if dropped
                    else t("data.no_dropped_cols"))
+    rare = ins.privacy.get("rare_labels") or {}
+    if rare:
+        privacy.append(t("data.rare_labels", k=k_min, cols=", ".join(
+            f"{col} ({t.int(n)})" for col, n in rare.items())))
     if rep.dropped_rows:
         privacy.append(t("data.dropped_rows", n=t.int(rep.dropped_rows)))
     privacy.append(t("data.k_min", k=k_min))
     return {"facts": facts, "findings": findings, "privacy": privacy,
-            "case_mix": _case_mix(t, res.log, k_min)}
+            "case_mix": _case_mix(t, res.log, k_min, skip=set(rep.pseudonymized))}
 
 
-def _case_mix(t: Texts, df: pd.DataFrame, k_min: int) -> list[dict[str, Any]]:
-    """Value counts of the first few categorical case attributes, small groups blanked."""
-    attrs = [c for c in df.columns if str(c).startswith(L.CASE_PREFIX)]
+def _case_mix(t: Texts, df: pd.DataFrame, k_min: int,
+              skip: Collection[str] = ()) -> list[dict[str, Any]]:
+    """Value counts of the first few categorical case attributes, small groups blanked.
+
+    Ids are no attributes: the case id and staff ids (``case:responsible``, ``Bearbeitet
+    von``; pseudonymised or not) are left out, so no table counts cases per staff member.
+    """
+    attrs = [c for c in df.columns if str(c).startswith(L.CASE_PREFIX)
+             and c != L.CASE_ID and c not in skip and not is_staff_column(str(c))]
     if not attrs:
         return []
     cases = df.drop_duplicates(L.CASE_ID)

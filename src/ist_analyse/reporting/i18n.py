@@ -92,6 +92,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "data.not_pseudonymized": "Keine Spalte wurde pseudonymisiert.",
         "data.dropped_cols": "Entfernt, weil sie Personen identifizieren: {cols}.",
         "data.no_dropped_cols": "Keine personenbezogenen Spalten gefunden oder entfernt.",
+        "data.rare_labels": "Bezeichnungen, die weniger als {k} Vorgänge verwenden, sind zu "
+                            "einer Gruppe „(seltene Bezeichnungen: N)“ zusammengefasst: {cols}.",
         "data.dropped_rows": "{n} unlesbare Zeilen ausgelassen.",
         "data.k_min": "Zahlen über weniger als {k} Vorgänge sind ausgeblendet (·). Es gibt "
                       "keine Zahlen zu einzelnen Beschäftigten.",
@@ -321,6 +323,8 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "data.not_pseudonymized": "No column was pseudonymised.",
         "data.dropped_cols": "Dropped because they identify persons: {cols}.",
         "data.no_dropped_cols": "No person columns found or dropped.",
+        "data.rare_labels": "Labels used by fewer than {k} cases are pooled into one group "
+                            "'(seltene Bezeichnungen: N)': {cols}.",
         "data.dropped_rows": "{n} unreadable rows left out.",
         "data.k_min": "Figures about fewer than {k} cases are suppressed (·). There are no "
                       "figures about individual staff members.",
