@@ -217,7 +217,7 @@ def test_naive_timestamps_follow_timezone_and_are_a_finding(tmp_path, zone, hour
     path = write(tmp_path, xes(trace("A-1", event("a", "2024-03-01T09:00:00.000"),
                                      event("b", "2024-03-01T10:00:00.000+01:00"),
                                      event("c", "2024-03-01T09:30:00"))))
-    opts = ImportOptions(timezone=zone, pseudonymize=False)
+    opts = ImportOptions(timezone=zone, pseudonymize=False, keep_rare_labels=True)
     res = read_log(path, opts)
     hours = dict(zip(res.log["activity"], res.log["timestamp"].dt.hour, strict=True))
     assert hours == {"a": hour_utc, "b": 9, "c": hour_utc}
