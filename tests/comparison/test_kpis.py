@@ -161,3 +161,34 @@ def test_workload_confounds_only_differences_in_its_own_direction():
     fresh = [_verdict_kpi("rework_rate", "share", "higher")]
     assert K.apply_confounding(fresh, workload_change=0.05) == []
     assert fresh[0].verdict == "higher"
+
+
+def test_a_suppressed_kpi_has_no_statistics_at_all():
+    """Issue 14: a group of 2 cases was blanked, but its log-rank p and SE were printed."""
+    k = K.Kpi("case_duration", "duration", "days", 10.0, 12.0, 2.0, -1.0, 5.0, 0.3, 2, 40,
+              cases_before=2, cases_after=40,
+              extra={"logrank_p": 0.31, "se": 1.7, "median_se": 1.2, "rmst_before": 9.0,
+                     "horizon_days": 30.0})
+    K.finalize([k], alpha=0.05, k_min=5)
+    doc = k.to_dict()
+    assert doc["suppressed"] is True
+    figures = {key: v for key, v in doc.items()
+               if key not in ("kpi", "kind", "unit", "verdict", "text", "suppressed")}
+    assert all(v is None for v in figures.values()), figures
+
+
+def test_case_mix_suppression_is_complementary():
+    """One small case type would follow from the published totals by subtraction: a second
+    type is blanked with it, and nothing left in the rows gives either back."""
+    from ist_analyse.comparison.context import _mix
+
+    before = np.array(["A"] * 10 + ["B"] * 2 + ["C"] * 8)
+    after = np.array(["A"] * 8 + ["B"] * 6 + ["C"] * 7)
+    rows = {r["value"]: r for r in _mix([before, after], k_min=5, alpha=0.05)["rows"]}
+    assert rows["B"]["suppressed"] and rows["C"]["suppressed"] and not rows["A"]["suppressed"]
+    for name in ("B", "C"):
+        assert all(rows[name][f] is None for f in ("before_n", "after_n", "before_share",
+                                                   "after_share"))
+    assert (rows["A"]["before_n"], rows["A"]["after_n"]) == (10, 8)
+    # what is left: B + C = 10 before and 13 after, with several splits possible
+    assert rows["A"]["before_share"] == 0.5

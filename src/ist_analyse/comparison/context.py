@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import polars as pl
 from scipy import stats
 
@@ -21,6 +22,7 @@ from ist_analyse import log as L
 from ist_analyse.analysis import instances as I
 from ist_analyse.comparison import periods as P
 from ist_analyse.comparison import survival as S
+from ist_analyse.privacy.suppress import FLAG, suppress_rows
 
 #: preferred case attributes for the case mix, in this order
 CASE_TYPE_NAMES = ("case_verfahren", "case_procedure", "case_type", "case_vorgangsart",
@@ -64,15 +66,29 @@ def _mix(values: list[np.ndarray], k_min: int, alpha: float) -> dict[str, Any]:
     if arr.shape[1] >= 2 and arr.sum(axis=1).min() > 0:
         p = float(stats.chi2_contingency(arr).pvalue)
     nb, na = arr.sum(axis=1)
-    rows = []
-    for j, name in enumerate(names):
-        b, a = int(arr[0, j]), int(arr[1, j])
-        small = any(1 <= x < k_min for x in (b, a))
-        rows.append({"value": name, "before_share": None if small else b / nb if nb else None,
-                     "after_share": None if small else a / na if na else None,
-                     "before_n": None if small else b, "after_n": None if small else a,
-                     "suppressed": small})
+    rows = [{"value": name, "before_share": b / nb if nb else None,
+             "after_share": a / na if na else None, "before_n": b, "after_n": a}
+            for name, b, a in zip(names, arr[0].tolist(), arr[1].tolist(), strict=True)]
+    rows = _suppressed(rows, ("before_n", "after_n"),
+                       ("before_share", "after_share", "before_n", "after_n"), k_min)
     return {"rows": rows, "p_value": p, "shifted": p is not None and p < alpha}
+
+
+def _suppressed(rows: list[dict[str, Any]], counts: tuple[str, str], figures: tuple[str, ...],
+                k_min: int) -> list[dict[str, Any]]:
+    """Blank every figure of a row about 1 to ``k_min - 1`` cases in either period, and
+    (complementary suppression) a second row when only one is blank: the rows add up to the
+    groups' case counts, which are published, so a single blank row could be recovered."""
+    if not rows:
+        return rows
+    table = pd.DataFrame(rows)
+    table["_n"] = table[list(counts)].sum(axis=1)
+    out = suppress_rows(table, count=list(counts), columns=list(figures), k_min=k_min,
+                        total_shown=True, order="_n").drop(columns="_n")
+    out[FLAG] = out[FLAG].astype(bool)
+    return [{k: (None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
+                 else v)
+             for k, v in r.items()} for r in out.astype(object).to_dict("records")]
 
 
 def case_mix(before: P.Group, after: P.Group, attribute: str | None, *, k_min: int,
@@ -118,16 +134,13 @@ def stratified(before: P.Group, after: P.Group, attribute: str, *, k_min: int,
             parts.append((sub[P.DURATION].to_numpy().astype(float),
                           sub[P.CLOSED].to_numpy().astype(bool)))
         (tb, eb), (ta, ea) = parts
-        small = any(1 <= len(t) < k_min for t in (tb, ta))
         enough = len(tb) >= min_n and len(ta) >= min_n
         mb = S.km_median(*S.km_curve(tb, eb)) if len(tb) else None
         ma = S.km_median(*S.km_curve(ta, ea)) if len(ta) else None
         p = S.logrank_p((tb, eb), (ta, ea)) if enough else None
-        rows.append({"value": cat, "before_median": None if small else mb,
-                     "after_median": None if small else ma,
-                     "difference": None if small or mb is None or ma is None else ma - mb,
-                     "p_value": None if small else p, "n_before": None if small else len(tb),
-                     "n_after": None if small else len(ta), "suppressed": small})
+        rows.append({"value": cat, "before_median": mb, "after_median": ma,
+                     "difference": None if mb is None or ma is None else ma - mb,
+                     "p_value": p, "n_before": len(tb), "n_after": len(ta)})
         if len(tb) and len(ta):
             for i, (t, e) in enumerate(parts):
                 times.append(t)
@@ -140,6 +153,9 @@ def stratified(before: P.Group, after: P.Group, attribute: str, *, k_min: int,
         if e.sum():
             _, p_strat = survdiff(t, e, np.concatenate(groups), strata=np.concatenate(strata))
             p_strat = float(p_strat)
+    rows = _suppressed(rows, ("n_before", "n_after"), ("before_median", "after_median",
+                                                       "difference", "p_value", "n_before",
+                                                       "n_after"), k_min)
     return rows, p_strat
 
 

@@ -530,8 +530,9 @@ def finalize(kpis: list[Kpi], *, alpha: float, k_min: int,
             for attr in ("before", "after", "difference", "ci_low", "ci_high", "p_value",
                          "p_adjusted", "n_before", "n_after"):
                 setattr(k, attr, None)
-            for key in [x for x in k.extra if x.startswith(("rmst", "count"))]:
-                k.extra[key] = None
+            # no figure at all about a small group: its log-rank p, standard errors,
+            # horizons and bootstrap details could single it out as much as its median
+            k.extra = dict.fromkeys(k.extra)
             k.enough = False
         if not k.enough:
             k.p_value = k.p_adjusted = None
