@@ -2,6 +2,8 @@
 
 import hashlib
 import json
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -334,3 +336,122 @@ def test_person_data_appears_in_no_output(tmp_path, monkeypatch):
     kept = json.loads(res.stdout)
     assert kept["privacy"]["dropped_columns"] == [] and kept["privacy"]["rare_labels"] == {}
     assert any("Mustermann" in a for a in kept["activities"])
+
+
+def test_no_output_replaces_any_input(tmp_path, monkeypatch):
+    """Log, other log, mapping, model, rules and the pseudonym key (named or default) are all
+    protected from every output option, also through symlinks and hard links."""
+    repo = SAMPLE_LOGS.parent
+    log = tmp_path / "log.csv"
+    log.write_bytes((SAMPLE_LOGS / "receipt_export_de.csv").read_bytes())
+    mapping = tmp_path / "m.svg"  # a TOML file may have any name
+    mapping.write_text('[import]\ntimezone = "Europe/Berlin"\n', encoding="utf-8")
+    rules = tmp_path / "rules.toml"
+    rules.write_bytes((repo / "models" / "abh_rules.toml").read_bytes())
+    os.link(rules, tmp_path / "rules.svg")
+    (tmp_path / "other.svg").symlink_to(log)
+    (tmp_path / "map.pdf").symlink_to(mapping)
+    monkeypatch.setenv("IST_ANALYSE_KEY_FILE", str(tmp_path / "default.svg"))
+    named_key = tmp_path / "k.parquet"
+    assert run("inspect", str(log), "--key-file", str(named_key)).returncode == 0
+    assert run("inspect", str(log)).returncode == 0  # creates the default key
+    files = [log, mapping, rules, named_key, tmp_path / "default.svg"]
+    before = [sha(f) for f in files]
+    attempts = [
+        ("import", str(log), "--key-file", str(named_key), "-o", str(named_key)),
+        ("discover", str(log), "--mapping", str(mapping), "-o", str(mapping)),
+        ("discover", str(log), "-o", str(tmp_path / "default.svg")),
+        ("conformance", str(log), "--rules", str(rules), "--model",
+         str(repo / "models" / "soll_aufenthaltstitel.bpmn"), "-o", str(tmp_path / "rules.svg")),
+        ("compare", str(log), str(log), "--map", str(tmp_path / "other.svg")),
+        ("report", str(log), "--mapping", str(mapping), "-o", str(tmp_path / "map.html"),
+         "--pdf"),
+    ]
+    for args in attempts:
+        res = run(*args)
+        assert res.returncode == 2, (args, res.stderr)
+        assert "overwrite the input" in res.stderr, (args, res.stderr)
+    assert [sha(f) for f in files] == before
+    assert not (tmp_path / "map.html").exists()
+
+
+def test_simulate_checks_the_truth_file_before_simulating(tmp_path):
+    (tmp_path / "x.truth.json").mkdir()
+    res = run("simulate", "--months", "1", "--scale", "0.05", "-o", str(tmp_path / "x.csv"))
+    assert res.returncode == 2 and "x.truth.json" in res.stderr
+    assert not (tmp_path / "x.csv").exists()
+
+
+#: a child process that stops in the middle of writing (the temporary file is there, the
+#: target is not), says so on stdout and waits for the test's signal
+STALL = """
+import functools, importlib, sys
+target = functools.reduce(getattr, {owner!r}, importlib.import_module({module!r}))
+real = getattr(target, {name!r})
+
+def stalled(*args, **kwargs):
+    result = real(*args, **kwargs)
+    print("writing", flush=True)
+    sys.stdin.readline()
+    return result
+
+setattr(target, {name!r}, stalled)
+from ist_analyse.cli import main
+main(sys.argv[1:])
+"""
+
+
+def interrupted(tmp_path: Path, where: str, sig: int, *args: str
+                ) -> tuple[subprocess.CompletedProcess, list[str], list[str]]:
+    """Run the command in a child that stalls inside ``where`` (``module:Class.function``),
+    send ``sig`` once it does; return the result and the files under ``tmp_path`` while it
+    stalled and after it ended."""
+    module, _, path = where.partition(":")
+    *owner, name = path.split(".")
+    tmpdir = tmp_path / "tmpdir"
+    tmpdir.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmpdir)}
+    code = STALL.format(module=module, owner=owner, name=name)
+    child = subprocess.Popen([sys.executable, "-c", code, *args], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    assert child.stdout.readline() == "writing\n"
+    during = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
+    child.send_signal(sig)
+    out, err = child.communicate(timeout=300)
+    after = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
+    return subprocess.CompletedProcess(child.args, child.returncode, out, err), during, after
+
+
+@pytest.mark.parametrize(("sig", "code"), [("SIGTERM", 143), ("SIGINT", 130)])
+def test_interrupted_import_leaves_no_temporary_file(tmp_path, sig, code):
+    out = tmp_path / "out" / "log.parquet"
+    res, during, after = interrupted(tmp_path, "pyarrow.parquet:write_table",
+                                     getattr(signal, sig), "import",
+                                     str(SAMPLE_LOGS / "receipt.xes.gz"), "-o", str(out))
+    assert any(p.startswith("out/.log.parquet.") and p.endswith(".tmp") for p in during)
+    assert res.returncode == code, res.stderr
+    assert f"interrupted ({sig})" in res.stderr and "Traceback" not in res.stderr
+    assert after == ["out", "tmpdir"]  # no target, no temporary file
+
+
+def test_interrupted_report_removes_its_temporary_folder_and_files(tmp_path):
+    """SIGTERM while the report's comparison draws its difference map into a private
+    temporary folder: the folder goes, no report appears."""
+    res, during, after = interrupted(
+        tmp_path, "ist_analyse.analysis.dot:write_atomic", signal.SIGTERM, "report",
+        str(SAMPLE_LOGS / "abh_checklist_2024.parquet"), "--change", "2024-07-01",
+        "-o", str(tmp_path / "out" / "r.html"))
+    assert any(p.startswith("tmpdir/ist-analyse-report-") for p in during)
+    assert res.returncode == 143, res.stderr
+    assert after == ["tmpdir"]
+
+
+def test_interrupted_pdf_keeps_the_finished_html_and_no_partial_pdf(tmp_path):
+    out = tmp_path / "out" / "r.html"
+    res, during, after = interrupted(
+        tmp_path, "weasyprint.document:Document.write_pdf", signal.SIGTERM,
+        "report", str(SAMPLE_LOGS / "receipt.xes.gz"), "-o", str(out), "--pdf")
+    assert any(p.startswith("out/.r.pdf.") for p in during)
+    assert res.returncode == 143, res.stderr
+    assert "out/r.html" in after and not any(p.endswith((".pdf", ".tmp")) for p in after)
+    assert (tmp_path / "out" / "r.html").read_text(encoding="utf-8").rstrip().endswith("</html>")

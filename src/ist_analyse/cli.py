@@ -1,15 +1,20 @@
 """The ``ist-analyse`` command line: parse, call one library verb, render, set the exit code.
 
 Kept thin and fast to start: pandas and pm4py are imported inside the commands, so
-``ist-analyse --help`` answers at once. Errors in the user's input or configuration are one
-short message on stderr and exit code 2; anything else is a bug (exit 1, traceback with --debug).
+``ist-analyse --help`` answers at once. Exit codes: 0 done; 2 the input, the configuration or
+the environment is at fault (one short message on stderr naming the file: a bad export, a full
+disk, a read-only folder); 130 interrupted by Ctrl-C (SIGINT), 143 stopped by SIGTERM, with
+every temporary file removed; 1 anything else, which is a bug (traceback with --debug).
 """
 
 import functools
 import inspect
 import json
+import signal
 import sys
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -474,25 +479,74 @@ def demo_cmd(
 
 # ---- entry point --------------------------------------------------------------------------
 
+class Interrupted(BaseException):
+    """Raised in the main thread on SIGINT or SIGTERM.
+
+    A ``BaseException`` like ``KeyboardInterrupt``, so no ``except Exception`` swallows it,
+    while every ``finally`` and context manager on the way runs: the atomic writes remove their
+    temporary files (:mod:`ist_analyse.files`), temporary folders are deleted, Graphviz child
+    processes are killed. Without a handler SIGTERM would end the process on the spot and leave
+    hidden ``*.tmp`` files behind.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _interrupt(signum: int, _frame: Any) -> None:
+    # a second signal of the same kind while cleaning up stops at once (the usual
+    # "press Ctrl-C again" escape when something hangs)
+    signal.signal(signum, signal.SIG_DFL)
+    raise Interrupted(signum)
+
+
+@contextmanager
+def _interrupts_raise() -> Iterator[None]:
+    """SIGINT and SIGTERM raise :class:`Interrupted` while the command runs (main thread only;
+    the previous handlers come back afterwards, for tests that call :func:`main`)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = {s: signal.signal(s, _interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: map library errors to exit code 2, bugs to exit code 1.
+    """Console entry point: library errors are exit code 2, interrupts 128 + the signal number
+    (130 Ctrl-C, 143 SIGTERM), bugs exit code 1.
 
     Usage errors (unknown option, missing argument) are the command-line parser's: exit code 2.
     """
     from ist_analyse.errors import IstAnalyseError
+    from ist_analyse.printable import visible
 
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
-        app(args=argv, prog_name="ist-analyse")
+        with _interrupts_raise():
+            app(args=argv, prog_name="ist-analyse")
+    except Interrupted as stop:
+        if debug:
+            traceback.print_exc()
+        name = signal.Signals(stop.signum).name
+        print(f"ist-analyse: interrupted ({name}); no output was left half-written",
+              file=sys.stderr)
+        sys.exit(128 + stop.signum)
     except IstAnalyseError as err:
         if debug:
             traceback.print_exc()
-        print(f"ist-analyse: {err}", file=sys.stderr)
+        print(f"ist-analyse: {visible(err)}", file=sys.stderr)
         sys.exit(2)
     except Exception as exc:  # a bug: say so, in one line unless --debug
         if debug:
             traceback.print_exc()
         else:
-            print(f"ist-analyse: internal error: {type(exc).__name__}: {exc} "
+            print(f"ist-analyse: internal error: {type(exc).__name__}: {visible(exc)} "
                   "(run with --debug for the traceback, and please report it)", file=sys.stderr)
         sys.exit(1)

@@ -1,4 +1,8 @@
-"""Terminal rendering of results for people (``--json`` is for scripts)."""
+"""Terminal rendering of results for people (``--json`` is for scripts).
+
+Text from the data goes through :func:`~ist_analyse.printable.terminal`: an activity called
+``[bold]`` stays text, and an escape sequence in it is shown, not obeyed by the terminal.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ist_analyse.inspection import Inspection
+from ist_analyse.printable import terminal
 
 
 def _fmt_int(n: int | None) -> str:
@@ -15,7 +20,7 @@ def _fmt_int(n: int | None) -> str:
 def render_inspection(result: Inspection, console: Console | None = None) -> None:
     """Print an inspection as a short German-style summary with tables."""
     con = console or Console(highlight=False)
-    con.print(f"[bold]{result.source}[/bold] ({result.format})")
+    con.print(f"[bold]{terminal(result.source)}[/bold] ({result.format})")
     summary = Table.grid(padding=(0, 2))
     summary.add_row("cases", _fmt_int(result.cases))
     summary.add_row(f"events ({result.row_label}s read)", _fmt_int(result.events))
@@ -24,7 +29,8 @@ def render_inspection(result: Inspection, console: Console | None = None) -> Non
     summary.add_row("activities", _fmt_int(len(result.activities)))
     summary.add_row("first event", result.start or "–")
     summary.add_row("last event", result.end or "–")
-    open_text = (_fmt_int(result.open_cases) + f" (end: {', '.join(result.end_activities)})"
+    open_text = (_fmt_int(result.open_cases)
+                 + f" (end: {terminal(', '.join(result.end_activities))})"
                  if result.open_cases is not None else "– (give --end-activity)")
     summary.add_row("open cases", open_text)
     con.print(summary)
@@ -34,27 +40,29 @@ def render_inspection(result: Inspection, console: Console | None = None) -> Non
     cols.add_column("source column")
     cols.add_column("how")
     for row in result.mapping:
-        cols.add_row(row["role"], row["column"], row["how"])
+        cols.add_row(row["role"], terminal(row["column"]), row["how"])
     for src, new in result.renamed.items():
-        cols.add_row(new, src, "kept")
+        cols.add_row(terminal(new), terminal(src), "kept")
     con.print(cols)
 
     acts = Table(title="Activities", title_justify="left")
     acts.add_column("activity")
     acts.add_column("events", justify="right")
     for name, n in result.activities.items():
-        acts.add_row(name, _fmt_int(n))
+        acts.add_row(terminal(name), _fmt_int(n))
     con.print(acts)
 
     priv = result.privacy
     if priv["pseudonymized"]:
-        con.print("pseudonymised: " + ", ".join(priv["pseudonymized"]))
+        con.print("pseudonymised: " + terminal(", ".join(priv["pseudonymized"])))
     for col in priv["dropped_columns"]:
-        con.print(f"dropped: {col} ({priv['dropped_reasons'].get(col, 'identifies persons')})")
+        reason = priv["dropped_reasons"].get(col, "identifies persons")
+        con.print(f"dropped: {terminal(col)} ({terminal(reason)})")
     for col, n in priv["rare_labels"].items():
-        con.print(f"rare labels: {n} label(s) of {col} used by too few cases, shown as one group")
+        con.print(f"rare labels: {n} label(s) of {terminal(col)} used by too few cases, "
+                  "shown as one group")
     for note in result.notes:
-        con.print(f"note: {note}")
+        con.print(f"note: {terminal(note)}")
     if result.findings:
         table = Table(title="Data quality", title_justify="left")
         table.add_column("")
@@ -62,7 +70,7 @@ def render_inspection(result: Inspection, console: Console | None = None) -> Non
         table.add_column(f"{result.row_label}s, e.g.")
         for f in result.findings:
             mark = "!" if f.severity == "warning" else "i"
-            table.add_row(mark, f.message, ", ".join(map(str, f.examples[:5])))
+            table.add_row(mark, terminal(f.message), terminal(", ".join(map(str, f.examples[:5]))))
         con.print(table)
     else:
         con.print("data quality: no findings")

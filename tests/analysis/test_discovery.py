@@ -81,7 +81,7 @@ def test_output_format_and_target_checked(tmp_path, german_log):
 
 def test_escaping_helpers():
     assert html_text('<b>&"\\') == "&lt;b&gt;&amp;&quot;\\"
-    assert html_text("a\x00b") == "a b"
+    assert html_text("a\x00b\ufffe\u202e") == "a\\x00b\\ufffe\\u202e"  # shown, never passed on
     assert "<BR/>" in html_text("Übergabe an die Ausländerbehörde zur Prüfung", width=20)
     assert fmt_duration(3.25) == "3,2 Tage" or fmt_duration(3.25) == "3,3 Tage"
     assert fmt_duration(1 / 24 * 5.5) == "5,5 Std."

@@ -168,7 +168,7 @@ def discover_process_map(log: LogLike, output: str | Path | None = None,
     land = check_land(land)
     w = D.words(lang)
     model_file = _model_file(output, kind)
-    inputs = (D.check_drawing(None, log) if model_file else D.check_drawing(output, log))
+    inputs = D.check_drawing(None if model_file else output, log, options=options)
     if model_file:
         check_output(Path(output), inputs)  # type: ignore[arg-type]
     if options is not None:

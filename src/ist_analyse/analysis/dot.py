@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import html
 import math
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,8 @@ from typing import Any
 import pandas as pd
 
 from ist_analyse.errors import ConfigError, OutputError
-from ist_analyse.files import check_output, write_atomic
+from ist_analyse.files import check_output, input_files, write_atomic
+from ist_analyse.printable import visible
 from ist_analyse.privacy.suppress import MARK
 
 #: output formats a map can be written in (the file suffix decides)
@@ -37,13 +37,13 @@ WAIT_COLOURS = ("#4575b4", "#74add1", "#fdae61", "#f46d43", "#d73027")
 #: node fill from rare (light) to frequent (dark)
 NODE_FILLS = ("#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd")
 SUPPRESSED_COLOUR = "#9e9e9e"
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def html_text(text: Any, width: int = 28) -> str:
-    """Data text for an HTML-like Graphviz label: escaped, control characters removed, long
+    """Data text for an HTML-like Graphviz label: escaped, unprintable characters shown as
+    escapes (:func:`~ist_analyse.printable.visible`; Graphviz's XML parser refuses them), long
     names wrapped at blanks into lines of about ``width`` characters."""
-    raw = _CONTROL.sub(" ", str(text)).replace("\r", " ").replace("\t", " ")
+    raw = visible(text).replace("\r", " ").replace("\t", " ")
     lines: list[str] = []
     for part in raw.split("\n"):
         words, line = part.split(" "), ""
@@ -164,10 +164,12 @@ def new_graph(title: str | None = None, legend: str | None = None) -> Any:
     return g
 
 
-def check_drawing(output: str | Path | None, log: Any, what: str = "a map") -> list[Any]:
-    """Refuse an output that cannot be a drawing (suffix) or would overwrite the input log,
-    before any work is done; returns the input files to pass on to :func:`render`."""
-    inputs = [log] if isinstance(log, str | Path) and not str(log).startswith("postgres") else []
+def check_drawing(output: str | Path | None, *sources: Any, options: Any = None,
+                  what: str = "a map") -> list[Path]:
+    """Refuse an output that cannot be a drawing (suffix) or would overwrite an input (the
+    ``sources`` and the files of ``options``: :func:`~ist_analyse.files.input_files`), before
+    any work is done; returns the input files to pass on to :func:`render`."""
+    inputs = input_files(*sources, options=options)
     if output is not None:
         if Path(output).suffix.lower().lstrip(".") not in FORMATS:
             raise OutputError(f"cannot draw {what} as '{Path(output).suffix or output}'",

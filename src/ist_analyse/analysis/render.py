@@ -11,13 +11,13 @@ import sys
 
 import pandas as pd
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from ist_analyse.analysis.discovery import ProcessMap
 from ist_analyse.analysis.dot import de_int, de_num
 from ist_analyse.analysis.performance import Bottlenecks
 from ist_analyse.analysis.soll_ist import SollIst
+from ist_analyse.printable import terminal as escape  # visible() + rich markup
 from ist_analyse.privacy.suppress import MARK
 
 

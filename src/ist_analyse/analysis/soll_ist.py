@@ -138,7 +138,7 @@ def check_soll_ist(log: LogLike, options: ImportOptions | None = None, *,
                           hint="--model soll.bpmn and/or --rules rules.toml")
     if output is not None and model is None and reference is None:
         raise ConfigError("a picture of deviations needs a Soll model (--model or --reference)")
-    inputs = D.check_drawing(output, log, "the model")
+    inputs = D.check_drawing(output, log, model, rules, options=options, what="the model")
     if options is not None:
         options = options.with_mapping_file()
     soll = model if isinstance(model, SollModel) or model is None else read_model(model)

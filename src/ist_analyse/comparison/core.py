@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ist_analyse.analysis.calendar import DEFAULT_LAND, check_land
-from ist_analyse.analysis.dot import GraphvizMissing, finish
+from ist_analyse.analysis.dot import GraphvizMissing, check_drawing, finish
 from ist_analyse.comparison import blocks as B
 from ist_analyse.comparison import checks as C
 from ist_analyse.comparison import context as X
@@ -149,6 +149,7 @@ def compare(log: LogLike, other: LogLike | None = None, options: ImportOptions |
                           hint="compare LOG --change 2024-07-01 | compare BEFORE AFTER | "
                           "compare LOG --by kanal")
     mode = modes[0]
+    inputs = check_drawing(map_output, log, other, rules, options=options)
     rule_list = None
     missing: GraphvizMissing | None = None  # the map that could not be drawn
     if rules is not None:
@@ -255,8 +256,7 @@ def compare(log: LogLike, other: LogLike | None = None, options: ImportOptions |
                                            before=before.label, after=after.label))
         if map_output is not None:
             try:
-                dmap["file"] = str(D.write_map(dmap, map_output, inputs=[
-                    x for x in (log, other) if isinstance(x, str | Path)]))
+                dmap["file"] = str(D.write_map(dmap, map_output, inputs=inputs))
             except GraphvizMissing as err:
                 missing = err
         check = C.run_checks(mode, loaded, before, after, rows, surv, mix, at=at,

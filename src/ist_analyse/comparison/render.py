@@ -10,13 +10,13 @@ verdict or a headline KPI are listed; transitions without enough data are counte
 from __future__ import annotations
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from ist_analyse.analysis.dot import de_int, de_num
 from ist_analyse.analysis.render import _console, _dur, _pct
 from ist_analyse.comparison.core import Comparison
 from ist_analyse.comparison.plan import Plan
+from ist_analyse.printable import terminal as escape  # visible() + rich markup
 from ist_analyse.privacy.suppress import MARK
 
 _MARKS = {"faster": "[green]faster[/green]", "slower": "[red]slower[/red]",

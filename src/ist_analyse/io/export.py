@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 
 from ist_analyse.config import ImportOptions
 from ist_analyse.errors import OutputError
-from ist_analyse.files import atomic_path, check_output
+from ist_analyse.files import atomic_path, check_output, input_files
 from ist_analyse.io.formats import REPORT_KEY
 from ist_analyse.io.pipeline import ImportResult, read_log
 
@@ -24,16 +24,18 @@ def import_log(source: str | Path, output: str | Path,
     """Read ``source`` (see :func:`read_log`) and write the canonical log to ``output``.
 
     The file is a Parquet file holding exactly the canonical columns; the import report rides
-    along as metadata. It is written atomically and never over the source.
+    along as metadata. It is written atomically and never over the source, the mapping file or
+    the pseudonym key.
 
     Raises:
-        OutputError: ``output`` is the source, not a ``.parquet`` name, or cannot be written.
+        OutputError: ``output`` is an input (:func:`~ist_analyse.files.input_files`), not a
+            ``.parquet`` name, or cannot be written.
     """
     output = Path(output)
     if output.suffix.lower() not in (".parquet", ".pq"):
         raise OutputError(f"output must be a .parquet file, got '{output.suffix or output.name}'",
                           file=output, hint="e.g. -o log.parquet")
-    check_output(output, [source] if not str(source).startswith("postgres") else [])
+    check_output(output, input_files(source, options=options))
     result = read_log(source, options)
     write_log(result, output)
     return result

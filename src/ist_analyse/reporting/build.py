@@ -28,7 +28,7 @@ from ist_analyse.analysis.calendar import DEFAULT_LAND, check_land
 from ist_analyse.analysis.progress import steps
 from ist_analyse.config import ImportOptions, parse_day
 from ist_analyse.errors import OutputError
-from ist_analyse.files import check_output, write_text_atomic
+from ist_analyse.files import check_output, input_files, write_text_atomic
 from ist_analyse.inspection import LogLike, as_import_result, inspect_log
 from ist_analyse.io.pipeline import ImportResult
 from ist_analyse.notes import Note, NoteCode
@@ -134,8 +134,7 @@ def build_reports(log: LogLike, outputs: dict[str, tuple[str | Path, bool]],
     started = time.monotonic()
     k_min = check_k_min(k_min)
     land = check_land(land)
-    inputs = [p for p in (log, model, rules) if isinstance(p, str | Path)
-              and not str(p).startswith("postgres")]
+    inputs = input_files(log, model, rules, options=options)
     targets: list[tuple[Texts, Path, Path | None]] = []
     for lang, (out, want_pdf) in outputs.items():
         output = Path(out)

@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from ist_analyse.printable import visible
 from ist_analyse.reporting.i18n import Texts
 from ist_analyse.reporting.tables import data_uri
 
@@ -81,8 +82,10 @@ def _date_formatter(texts: Texts) -> Any:
 
 
 def _label(a: Any, b: Any, width: int = 38) -> str:
-    a = "Start" if a is None or pd.isna(a) else str(a)
-    b = "Ende" if b is None or pd.isna(b) else str(b)
+    """A transition as a tick label: data text through :func:`visible` (an SVG must not
+    carry control characters)."""
+    a = "Start" if a is None or pd.isna(a) else visible(a)
+    b = "Ende" if b is None or pd.isna(b) else visible(b)
     return "\n".join(textwrap.wrap(f"{a} → {b}", width=width, max_lines=2, placeholder=" …"))
 
 
@@ -106,7 +109,8 @@ def waiting_bars(transitions: pd.DataFrame, texts: Texts, top: int = 12) -> Char
             linewidth=0.5, label=texts("bn.median_legend"))
     for yi, m in zip(y, med, strict=True):
         ax.text(m, yi, " " + texts.num(m, 1), va="center", ha="left", fontsize=FONT_SIZE - 1)
-    ax.set_yticks(y, labels, fontsize=FONT_SIZE)
+    # activity names are text, not TeX: 'Gebühr $\\alpha$' must not be parsed as mathtext
+    ax.set_yticks(y, labels, fontsize=FONT_SIZE, parse_math=False)
     ax.set_xlabel(texts("bn.xlabel"), fontsize=FONT_SIZE)
     ax.xaxis.set_major_formatter(_num_formatter(texts))
     ax.grid(axis="y", visible=False)

@@ -6,6 +6,7 @@ lose, no server. Cells come from the data (activity names, case attributes), and
 (CSV/formula injection, OWASP). Every text cell that starts with ``=`` ``+`` ``-`` ``@``, a tab
 or a carriage return therefore gets a leading apostrophe, which spreadsheets show as text; in
 the Excel file such cells are also stored as text, never as formulas. Numbers stay numbers.
+Control characters are shown as escapes (:mod:`ist_analyse.printable`), as in the report.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+
+from ist_analyse.printable import visible
 
 #: first characters that make a spreadsheet read a cell as a formula (OWASP CSV injection)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -37,7 +40,7 @@ def safe_cell(value: Any) -> Any:
         return value
     if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
         return safe_cell(value.item())
-    text = str(value)
+    text = visible(value)  # the Excel file (XML) cannot hold control characters
     if text.startswith(FORMULA_START):
         return "'" + text
     return text

@@ -173,6 +173,7 @@ def simulate(
     if output is not None:
         X.output_format(output)
         check_output(Path(output))
+        check_output(X.truth_path(Path(output)))
 
     origin = start_d - dt.timedelta(days=WARMUP_DAYS)
     period = (export_d - start_d).days
