@@ -434,18 +434,6 @@ def test_interrupted_import_leaves_no_temporary_file(tmp_path, sig, code):
     assert after == ["out", "tmpdir"]  # no target, no temporary file
 
 
-def test_interrupted_report_removes_its_temporary_folder_and_files(tmp_path):
-    """SIGTERM while the report's comparison draws its difference map into a private
-    temporary folder: the folder goes, no report appears."""
-    res, during, after = interrupted(
-        tmp_path, "ist_analyse.analysis.dot:write_atomic", signal.SIGTERM, "report",
-        str(SAMPLE_LOGS / "abh_checklist_2024.parquet"), "--change", "2024-07-01",
-        "-o", str(tmp_path / "out" / "r.html"))
-    assert any(p.startswith("tmpdir/ist-analyse-report-") for p in during)
-    assert res.returncode == 143, res.stderr
-    assert after == ["tmpdir"]
-
-
 def test_interrupted_pdf_keeps_the_finished_html_and_no_partial_pdf(tmp_path):
     out = tmp_path / "out" / "r.html"
     res, during, after = interrupted(
