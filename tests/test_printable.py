@@ -134,3 +134,15 @@ def test_every_writer_shows_unprintable_characters_as_escapes(tmp_path, fmt):
         text = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True,
                               text=True, check=True).stdout
         assert "Antrag\\x07 eingegangen" in text and "A\\u202eB" in text
+
+
+def test_cli_messages_show_escapes(tmp_path):
+    """The command line's own lines (here: a dropped person column) print data with escapes."""
+    log = tmp_path / "log.csv"
+    rows = [f"{c};{a};{t};01.01.1990" for c, a, t in events(["A", "B"])]
+    log.write_text("Vorgang;Tätigkeit;Zeitpunkt;Geburtsdatum\x1b[2J\n" + "\n".join(rows) + "\n",
+                   encoding="utf-8")
+    res = run("import", str(log), "-o", str(tmp_path / "log.parquet"))
+    assert res.returncode == 0, res.stderr
+    assert "column dropped: Geburtsdatum\\x1b[2J" in res.stderr
+    assert not UNPRINTABLE.search(res.stderr)

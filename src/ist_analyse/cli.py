@@ -197,6 +197,7 @@ def import_cmd(
 ) -> None:
     """Read an export once, protect it, and save the canonical log as Parquet."""
     from ist_analyse.io.export import import_log
+    from ist_analyse.printable import visible
 
     result = import_log(log, output, opts)
     rep = result.report
@@ -208,10 +209,10 @@ def import_cmd(
         if rep.dropped_rows:
             print(f"  {rep.dropped_rows} unreadable {rep.row_label}s skipped", file=sys.stderr)
         for col in rep.dropped_columns:
-            print(f"  column dropped: {col} ({rep.dropped_reasons.get(col, 'person data')})",
-                  file=sys.stderr)
+            reason = rep.dropped_reasons.get(col, "person data")
+            print(f"  column dropped: {visible(col)} ({visible(reason)})", file=sys.stderr)
         for col, n in rep.rare_labels.items():
-            print(f"  {col}: {n} rare label(s) grouped", file=sys.stderr)
+            print(f"  {visible(col)}: {n} rare label(s) grouped", file=sys.stderr)
 
 
 @app.command("simulate")
@@ -451,11 +452,13 @@ def report_cmd(
 
 
 def _print_report(result: Any) -> None:
+    from ist_analyse.printable import visible
+
     written = f"{result.html}" + (f" and {result.pdf}" if result.pdf else "")
     print(f"{written}: {len(result.sections)} sections ({result.seconds:.1f} s)",
           file=sys.stderr)
     for note in result.notes:
-        print(f"  note: {note}", file=sys.stderr)
+        print(f"  note: {visible(note)}", file=sys.stderr)
 
 
 @app.command("demo")
