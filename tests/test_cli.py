@@ -443,3 +443,11 @@ def test_interrupted_pdf_keeps_the_finished_html_and_no_partial_pdf(tmp_path):
     assert res.returncode == 143, res.stderr
     assert "out/r.html" in after and not any(p.endswith((".pdf", ".tmp")) for p in after)
     assert (tmp_path / "out" / "r.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
+
+
+def test_role_col_with_staff_ids_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("IST_ANALYSE_KEY_FILE", str(tmp_path / "key"))
+    src = leaky_export(tmp_path / "export.csv")
+    res = run("bottlenecks", str(src), "--role-col", "Bearbeiter", "--json")
+    assert res.returncode == 2 and res.stdout == ""
+    assert "Bearbeiter" in res.stderr and "Traceback" not in res.stderr

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from ist_analyse.config import ImportOptions
-from ist_analyse.errors import ErrorCode, SchemaError
+from ist_analyse.errors import ErrorCode, PrivacyError, SchemaError
 from ist_analyse.io.pipeline import build_log
 from ist_analyse.io.raw import RawTable
 from ist_analyse.log import DTYPES, validate_log
@@ -330,3 +330,26 @@ def test_out_of_memory_while_reading_is_an_input_error(tmp_path, monkeypatch):
     with pytest.raises(InputError) as err:
         pipeline.read_log(path, PLAIN)
     assert err.value.code == ErrorCode.SIZE_LIMIT and err.value.file == str(path)
+
+
+def test_role_col_naming_staff_ids_is_refused_or_pseudonymised(tmp_path):
+    """Issue 14: --role-col Bearbeiter ranked raw staff ids in the workload table."""
+    rows = [ev(f"A-{i}", "x", "01.01.2025 10:00", Bearbeiter=f"SB-{i % 3}",
+               Kennung=f"SB-{i % 3}", Bearbeiterteam="Team Nord" if i % 2 else "Team Süd")
+            for i in range(12)]
+    # one value per person: refused, with or without a separate staff column
+    for columns in ({"role": "Bearbeiter"}, {"role": "Bearbeiter", "resource": "Kennung"}):
+        with pytest.raises(PrivacyError) as info:
+            build_log(raw(rows), ImportOptions(columns=columns, key_file=tmp_path / "k"))
+        assert info.value.code == ErrorCode.PRIVACY
+        assert info.value.column == "Bearbeiter" and info.value.file == "export.csv"
+    # teams shared by several staff members: kept, but pseudonymised like staff ids
+    res = build_log(raw(rows), ImportOptions(columns={"role": "Bearbeiterteam",
+                                                      "resource": "Kennung"},
+                                             key_file=tmp_path / "k"))
+    assert res.log["role"].str.startswith("M-").all() and res.log["role"].nunique() == 2
+    assert "role" in res.report.pseudonymized
+    # an ordinary role column stays as it is
+    plain = build_log(raw([{**r, "Team": r["Bearbeiterteam"]} for r in rows]),
+                      ImportOptions(columns={"role": "Team"}, key_file=tmp_path / "k"))
+    assert set(plain.log["role"]) == {"Team Nord", "Team Süd"}

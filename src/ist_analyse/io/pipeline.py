@@ -40,7 +40,7 @@ import pandas as pd
 
 from ist_analyse import log as L
 from ist_analyse.config import ImportOptions, normalize_date_format
-from ist_analyse.errors import ErrorCode, InputError, SchemaError
+from ist_analyse.errors import ErrorCode, InputError, PrivacyError, SchemaError
 from ist_analyse.io.dates import ParsedTimes, parse_timestamps
 from ist_analyse.io.formats import _head, detect_format, import_report_of
 from ist_analyse.io.mapping import resolve_columns, slug
@@ -378,6 +378,9 @@ def build_log(raw: RawTable, options: ImportOptions) -> ImportResult:
 
     extra = [c for c in source_cols if c not in mapping.roles.values()]
     staff_cols = _add_extra_columns(frame, extra, out, options, raw, report)
+    if L.ROLE in out and is_staff_column(mapping.roles[L.ROLE]):
+        _check_staff_role(out, mapping.roles[L.ROLE], raw.source_file)
+        staff_cols.append(L.ROLE)  # ids of groups of staff: pseudonymised like staff ids
 
     df = pd.DataFrame(out, index=frame.index)
     df[L.SOURCE_FILE] = pd.Categorical([raw.source_file] * len(df))
@@ -404,6 +407,28 @@ def build_log(raw: RawTable, options: ImportOptions) -> ImportResult:
     df = L.finalize_log(df)
     report.rows = len(df)
     return ImportResult(df, report)
+
+
+def _check_staff_role(out: dict[str, Any], column: str, source: str) -> None:
+    """Refuse a role column that holds one value per staff member (``--role-col Bearbeiter``).
+
+    Figures are shown per role so that no one's performance is on display (co-determination,
+    domain.md §8); a "role" that is a person's id would rank staff members. A column whose
+    header marks staff ids is per person when there is no separate staff column to tell, or
+    when most of its values belong to a single staff member.
+    """
+    roles, staff = out[L.ROLE], out.get(L.RESOURCE)
+    per_person = staff is None
+    if staff is not None:
+        pairs = pd.DataFrame({"r": roles, "s": staff}).dropna().drop_duplicates()
+        members = pairs.groupby("r")["s"].nunique()
+        per_person = len(members) > 0 and float((members <= 1).mean()) >= 0.5
+    if per_person:
+        raise PrivacyError(
+            f"the role column '{column}' holds staff ids, one value per person: a table per "
+            "role would rank staff members", file=source, column=column,
+            hint="name a column of roles or teams (Team, Sachgebiet) with --role-col, or map "
+                 "staff ids to roles in the [staff] section of a mapping file")
 
 
 def _group_rare(df: pd.DataFrame, options: ImportOptions, report: ImportReport,
