@@ -451,3 +451,41 @@ def test_role_col_with_staff_ids_is_refused(tmp_path, monkeypatch):
     res = run("bottlenecks", str(src), "--role-col", "Bearbeiter", "--json")
     assert res.returncode == 2 and res.stdout == ""
     assert "Bearbeiter" in res.stderr and "Traceback" not in res.stderr
+@pytest.mark.parametrize("suffix", ["csv", "xes"])
+def test_implausible_dates_never_crash_a_command(tmp_path, suffix):
+    """One event each in 1948, 0001-01-01+14:00, 9999-12-31-12:00 and a naive 9999-12-31:
+    every command exits 0, says how many events were left out, and no period reaches them."""
+    odd = ["1948-05-01T10:00:00", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00",
+           "9999-12-31T00:00:00"]
+    rows = []
+    for c in range(12):
+        day = 4 + c
+        rows += [(f"C{c}", "Antrag", f"2024-03-{day:02d}T09:00:00"),
+                 (f"C{c}", "Prüfung", f"2024-03-{day + 1:02d}T11:00:00"),
+                 (f"C{c}", "Bescheid", f"2024-03-{day + 3:02d}T09:00:00")]
+    rows += [(f"C{i}", "Nachtrag", v) for i, v in enumerate(odd)]
+    if suffix == "csv":
+        text = "case;activity;timestamp\n" + "".join(";".join(r) + "\n" for r in rows)
+    else:
+        traces = {}
+        for case, act, ts in rows:
+            traces.setdefault(case, []).append(
+                f'<event><string key="concept:name" value="{act}"/>'
+                f'<date key="time:timestamp" value="{ts}"/></event>')
+        text = ('<?xml version="1.0" encoding="UTF-8"?><log xes.version="1.0">' + "".join(
+            f'<trace><string key="concept:name" value="{c}"/>{"".join(e)}</trace>'
+            for c, e in traces.items()) + "</log>")
+    log = tmp_path / f"odd.{suffix}"
+    log.write_text(text, encoding="utf-8")
+    res = run("inspect", str(log), "--json")
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["implausible_dates"] == 4
+    assert (doc["start"][:10], doc["end"][:10]) == ("2024-03-04", "2024-03-18")
+    for args in (["bottlenecks"], ["discover", "-o", str(tmp_path / "m.svg")],
+                 ["compare", "--change", "2024-03-10"],
+                 ["report", "-o", str(tmp_path / "r" / "r.html"), "--pdf"]):
+        res = run(*args, str(log))
+        assert res.returncode == 0, (args, res.stderr)
+        if args[0] != "report":
+            assert "4 events with implausible dates" in res.stdout, args

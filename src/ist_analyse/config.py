@@ -68,6 +68,8 @@ class ImportOptions:
             cases use (default: replaced by one counted group, ``(seltene Bezeichnungen: N)``).
         k_min: minimum group size for that rule (the analyses' ``k_min`` is passed on).
         max_bytes: cap on the decompressed size of compressed inputs.
+        export_time: when the source was exported (default: now); events after it are
+            implausible and left out (:func:`ist_analyse.io.dates.implausible_dates`).
     """
 
     format: str | None = None
@@ -92,6 +94,7 @@ class ImportOptions:
     keep_rare_labels: bool = False
     k_min: int = K_MIN_DEFAULT
     max_bytes: int = DEFAULT_MAX_BYTES
+    export_time: dt.datetime | None = None
 
     def with_mapping_file(self) -> ImportOptions:
         """Fill unset fields from :attr:`mapping_file`; explicit settings win."""

@@ -8,7 +8,8 @@ identical timestamps, and what the import itself decided (rows skipped, columns 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections import Counter
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +23,9 @@ from ist_analyse.io.pipeline import (
     STATUS_SEPARATOR,
     ImportReport,
     ImportResult,
+    leave_out_implausible,
     read_log,
 )
-
-#: earliest plausible date in a case system export
-EARLIEST = pd.Timestamp("1990-01-01", tz="UTC")
 
 
 @dataclass
@@ -62,6 +61,8 @@ class Inspection:
     dropped_rows: int
     dropped_row_examples: list[dict[str, Any]]
     notes: list[str]
+    implausible_dates: int = 0
+    implausible_date_examples: list[dict[str, Any]] = field(default_factory=list)
     row_label: str = "row"
 
     def to_dict(self) -> dict[str, Any]:
@@ -80,6 +81,9 @@ def as_import_result(log: LogLike, options: ImportOptions | None = None) -> Impo
         src = str(log[L.SOURCE_FILE].iloc[0]) if L.SOURCE_FILE in log and len(log) else "<frame>"
         report = ImportReport(source=src, format="dataframe", events_read=len(log),
                               rows=len(log), events=len(log))
+        log = leave_out_implausible(log, log, {c: c for c in log.columns}, options
+                                    or ImportOptions(), report).reset_index(drop=True)
+        report.rows = report.events = len(log)
         report.activity_events = {str(k): int(v)
                                   for k, v in log[L.ACTIVITY].value_counts().items()}
         return ImportResult(log, report)
@@ -97,7 +101,9 @@ def inspect_log(log: LogLike, options: ImportOptions | None = None, *,
         options: import options when ``log`` is a path.
         end_activities: activities that close a case (default: ``options.end_activities``);
             without them ``open_cases`` is ``None``: we do not guess when a case is over.
-        now: the reference time for "timestamp in the future" (default: the current time).
+        now: the export time for "after the export date" when ``log`` is read here
+            (default: ``options.export_time``, else the current time); implausible dates
+            are left out by the import (:func:`ist_analyse.io.dates.implausible_dates`).
 
     Returns:
         :class:`Inspection`; ``events`` counts source records (XES ``<event>`` elements or
@@ -105,18 +111,19 @@ def inspect_log(log: LogLike, options: ImportOptions | None = None, *,
     """
     if options is not None:
         options = options.with_mapping_file()
+    if now is not None:
+        options = replace(options or ImportOptions(), export_time=now)
     res = as_import_result(log, options)
     df, rep = res.log, res.report
     ends = list(end_activities if end_activities is not None
                 else (options.end_activities if options else ()))
-    now = now if now is not None else pd.Timestamp.now(tz="UTC")
     cases = int(df[L.CASE_ID].nunique())
     open_cases = None
     if ends:
         closed = df.loc[df[L.ACTIVITY].isin(ends), L.CASE_ID].nunique()
         open_cases = cases - int(closed)
     ts = df[L.TIMESTAMP]
-    findings = _findings(df, rep, now)
+    findings = _findings(df, rep)
     return Inspection(
         source=rep.source, format=rep.format, cases=cases, events=rep.events_read,
         rows=len(df), activities=dict(rep.activity_events),
@@ -126,7 +133,8 @@ def inspect_log(log: LogLike, options: ImportOptions | None = None, *,
         privacy={"pseudonymized": rep.pseudonymized, "dropped_columns": rep.dropped_columns,
                  "dropped_reasons": rep.dropped_reasons, "rare_labels": rep.rare_labels},
         dropped_rows=rep.dropped_rows, dropped_row_examples=rep.dropped_row_examples,
-        notes=rep.notes, row_label=rep.row_label)
+        notes=rep.notes, row_label=rep.row_label, implausible_dates=rep.implausible_dates,
+        implausible_date_examples=rep.implausible_date_examples)
 
 
 def _iso(value: Any) -> str | None:
@@ -140,7 +148,7 @@ def _rows(df: pd.DataFrame, mask: np.ndarray | pd.Series) -> list[int]:
     return sorted(int(r) for r in rows.nsmallest(MAX_EXAMPLES))
 
 
-def _findings(df: pd.DataFrame, rep: ImportReport, now: pd.Timestamp) -> list[Finding]:
+def _findings(df: pd.DataFrame, rep: ImportReport) -> list[Finding]:
     out: list[Finding] = []
     label = rep.row_label
 
@@ -173,13 +181,14 @@ def _findings(df: pd.DataFrame, rep: ImportReport, now: pd.Timestamp) -> list[Fi
         f"{n_cases} cases list events out of time order in the source ({int(back.sum())} "
         "events); they were sorted by time", n_cases, back)
     ts = df[L.TIMESTAMP]
-    future = (ts > now).to_numpy()
-    add("FUTURE_TIMESTAMPS", "warning",
-        f"{int(future.sum())} events have a timestamp in the future", future.sum(), future)
-    early = (ts < EARLIEST).to_numpy()
-    add("EARLY_TIMESTAMPS", "warning",
-        f"{int(early.sum())} events are dated before 1990 (typing error or placeholder date?)",
-        early.sum(), early)
+    if rep.implausible_dates:
+        why = Counter(str(e["reason"]) for e in rep.implausible_date_examples)
+        add("IMPLAUSIBLE_DATES", "warning",
+            f"{rep.implausible_dates} events with implausible dates left out (e.g. "
+            + ", ".join(f"{n} {reason}" for reason, n in why.items())
+            + "): they set neither the period nor any figure or chart",
+            rep.implausible_dates)
+        out[-1].examples = [int(e[label]) for e in rep.implausible_date_examples]
     same_time = same_case & (ts == ts.shift()).to_numpy() & ~dup
     add("IDENTICAL_TIMESTAMPS", "info",
         f"{int(same_time.sum())} events share their timestamp with the previous event of the "

@@ -63,6 +63,10 @@ def render_inspection(result: Inspection, console: Console | None = None) -> Non
                   "shown as one group")
     for note in result.notes:
         con.print(f"note: {terminal(note)}")
+    label = result.row_label
+    for e in result.implausible_date_examples[:5]:
+        con.print(f"implausible date left out: {label} {e[label]}, {terminal(e['column'])} "
+                  f"{terminal(repr(e['value']))} ({e['reason']})")
     if result.findings:
         table = Table(title="Data quality", title_justify="left")
         table.add_column("")

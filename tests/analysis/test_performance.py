@@ -283,7 +283,7 @@ def test_the_polars_path_from_canonical_parquet_does_not_load_pandas():
         "import sys\n"
         "from ist_analyse.analysis import instances as I\n"
         "from ist_analyse.analysis.dfg import transition_table\n"
-        f"f, _, _ = I.load({str(SAMPLE_LOGS / 'abh_checklist_2024.parquet')!r})\n"
+        f"f, _, _, _ = I.load({str(SAMPLE_LOGS / 'abh_checklist_2024.parquet')!r})\n"
         "t = transition_table(I.activity_instances(f))\n"
         "print(len(t), 'pandas' in sys.modules, 'numpy' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

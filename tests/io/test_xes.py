@@ -764,3 +764,19 @@ def test_huge_token_refused_fast(tmp_path, opening, closing):
         gz.write(f"{closing}</trace></log>".encode())
     err = fails(path, ErrorCode.SIZE_LIMIT)
     assert err.row == 5  # where the token starts
+def test_extreme_dates_are_left_out_and_counted(tmp_path, engine):
+    """0001-01-01+14:00 and 9999-12-31-12:00 lie outside Python's datetime once in UTC; both
+    readers give them to the import, which leaves them out with their event numbers."""
+    from ist_analyse.io.pipeline import build_log
+
+    path = write(tmp_path, xes(
+        trace("A", event("Antrag", "2024-03-01T09:00:00+01:00"),
+              event("Nachtrag", "0001-01-01T00:00:00+14:00"),
+              event("Bescheid", "2024-03-05T09:00:00+01:00")),
+        trace("B", event("Antrag", "2024-03-02T09:00:00+01:00"),
+              event("Nachtrag", "9999-12-31T23:59:59-12:00"),
+              event("Bescheid", "2024-03-06T09:00:00+01:00"))))
+    res = build_log(read(path), ImportOptions(pseudonymize=False))
+    assert len(res.log) == 4
+    assert [(e["event"], e["reason"]) for e in res.report.implausible_date_examples] == [
+        (2, "before 1900"), (5, "after 2100")]

@@ -175,10 +175,11 @@ def discover_process_map(log: LogLike, output: str | Path | None = None,
         options = options.with_mapping_file()
     tz = timezone or (options.timezone if options else DEFAULT_TIMEZONE)
     with steps(5 if kind != "dfg" else 4, "reading the log", progress) as advance:
-        frame, source_name, staff = I.load(log, options)
+        frame, source_name, staff, left_out = I.load(log, options)
         advance("directly-follows graph and waiting times")
         inst = I.activity_instances(frame, working_days=working_days, land=land, timezone=tz,
-                                    source=source_name, has_staff_ids=staff)
+                                    source=source_name, has_staff_ids=staff,
+                                    dates_left_out=left_out)
         del frame
         edges = _edges(inst, k_min)
         nodes = _nodes(inst, k_min)

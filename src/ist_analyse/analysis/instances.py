@@ -32,7 +32,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import polars as pl
 
@@ -94,6 +94,8 @@ class Instances:
     start_after_end: int = 0
     #: the log has staff ids (``resource``); they are loaded only where a role column exists
     has_staff_ids: bool = False
+    #: events the import left out because their dates cannot be real
+    dates_left_out: int = 0
 
     @property
     def unit(self) -> str:
@@ -113,6 +115,11 @@ class Instances:
             out.append(Note(NoteCode.START_AFTER_END, f"{self.start_after_end} activity "
                             "instances start after they end; their start time was ignored",
                             count=self.start_after_end))
+        if self.dates_left_out:
+            out.append(Note(NoteCode.DATES_LEFT_OUT, f"{self.dates_left_out} events with "
+                            "implausible dates (before 1900 or after 2100, after the export, "
+                            "or before 1990 in a younger log) left out: see inspect",
+                            count=self.dates_left_out))
         return out
 
     def local(self, expr: str | pl.Expr) -> np.ndarray:
@@ -123,9 +130,19 @@ class Instances:
         return series.to_numpy()
 
 
-def load(log: object, options: ImportOptions | None = None) -> tuple[pl.DataFrame, str, bool]:
-    """The columns the analyses need as a Polars frame, the name of the source, and whether
-    the log has staff ids.
+class Loaded(NamedTuple):
+    """A log as the analyses read it: the needed columns, the source's name, whether it has
+    staff ids, and how many events the import left out for implausible dates."""
+
+    frame: pl.DataFrame
+    source: str
+    staff: bool
+    dates_left_out: int = 0
+
+
+def load(log: object, options: ImportOptions | None = None) -> Loaded:
+    """The columns the analyses need as a Polars frame, the name of the source, whether the
+    log has staff ids, and how many events were left out for implausible dates.
 
     A canonical Parquet file (``ist-analyse import``) is read directly, only the needed
     columns; anything else goes through :func:`ist_analyse.inspection.as_import_result`.
@@ -139,7 +156,8 @@ def load(log: object, options: ImportOptions | None = None) -> tuple[pl.DataFram
     res = as_import_result(log, options)  # type: ignore[arg-type]
     cols = _needed(res.log.columns)
     frame = pl.from_pandas(res.log[cols].reset_index(drop=True), include_index=False)
-    return frame, res.report.source, L.RESOURCE in res.log.columns
+    return Loaded(frame, res.report.source, L.RESOURCE in res.log.columns,
+                  res.report.implausible_dates)
 
 
 def _canonical_parquet(path: Path, options: ImportOptions | None
@@ -165,6 +183,10 @@ def _canonical_parquet(path: Path, options: ImportOptions | None
     if report is None:
         return None
     source = str(report.get("source") or path)
+    try:
+        left_out = int(report.get("implausible_dates") or 0)
+    except (TypeError, ValueError):
+        left_out = 0
     cols = _needed(names)
     for col in L.REQUIRED:
         if col not in cols:
@@ -179,7 +201,7 @@ def _canonical_parquet(path: Path, options: ImportOptions | None
         if n:
             raise SchemaError(f"column '{col}' has {n} empty values", file=path,
                               code=ErrorCode.EMPTY_VALUE)
-    return frame, source, L.RESOURCE in names
+    return Loaded(frame, source, L.RESOURCE in names, left_out)
 
 
 def _protect(frame: pl.DataFrame, report: dict[str, object],
@@ -214,7 +236,8 @@ def _protect(frame: pl.DataFrame, report: dict[str, object],
 
 def activity_instances(log: pl.DataFrame | pd.DataFrame, *, working_days: bool = False,
                        land: str = DEFAULT_LAND, timezone: str = "Europe/Berlin",
-                       source: str = "<frame>", has_staff_ids: bool | None = None) -> Instances:
+                       source: str = "<frame>", has_staff_ids: bool | None = None,
+                       dates_left_out: int = 0) -> Instances:
     """Build the :class:`Instances` frame of a canonical log (see the module docstring)."""
     if has_staff_ids is None:
         has_staff_ids = L.RESOURCE in log.columns
@@ -303,7 +326,8 @@ def activity_instances(log: pl.DataFrame | pd.DataFrame, *, working_days: bool =
                      has_start_times=bool(df[HAS_START].any()) if len(df) else False,
                      working_days=working_days, land=land if working_days else None,
                      timezone=timezone, source=source, excluded=excluded,
-                     start_after_end=start_after_end, has_staff_ids=has_staff_ids)
+                     start_after_end=start_after_end, has_staff_ids=has_staff_ids,
+                     dates_left_out=dates_left_out)
     if working_days and len(df):
         first, last = df.select(pl.col(START).min().dt.year(), pl.col(END).max().dt.year()).row(0)
         hol = public_holidays(land, int(first) - 1, int(last) + 1)
@@ -323,7 +347,8 @@ def read_instances(log: object, options: ImportOptions | None = None, *,
                    working_days: bool = False, land: str = DEFAULT_LAND,
                    timezone: str = "Europe/Berlin") -> Instances:
     """:func:`load` + :func:`activity_instances`."""
-    frame, source, staff = load(log, options)
-    return activity_instances(frame, working_days=working_days, land=land, timezone=timezone,
-                              source=source, has_staff_ids=staff)
+    loaded = load(log, options)
+    return activity_instances(loaded.frame, working_days=working_days, land=land,
+                              timezone=timezone, source=loaded.source,
+                              has_staff_ids=loaded.staff, dates_left_out=loaded.dates_left_out)
 

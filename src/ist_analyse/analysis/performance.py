@@ -150,10 +150,11 @@ def bottlenecks(log: LogLike, options: ImportOptions | None = None, *,
                 else (options.end_activities if options else ()))
     tz = timezone or (options.timezone if options else DEFAULT_TIMEZONE)
     with steps(5, "reading the log", progress) as advance:
-        frame, source, staff = I.load(log, options)
+        frame, source, staff, left_out = I.load(log, options)
         advance("directly-follows transitions and waiting times")
         inst = I.activity_instances(frame, working_days=working_days, land=land, timezone=tz,
-                                    source=source, has_staff_ids=staff)
+                                    source=source, has_staff_ids=staff,
+                                    dates_left_out=left_out)
         del frame
         trans = transition_stats(inst)
         transitions_total = len(trans)

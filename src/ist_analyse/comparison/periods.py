@@ -141,7 +141,7 @@ def load(log: Any, options: ImportOptions | None = None, *,
     ends = list(end_activities if end_activities is not None
                 else (options.end_activities if options else ()))
     tz = options.timezone if options else DEFAULT_TIMEZONE
-    frame, source, staff = _frame_with_attributes(log, options)
+    frame, source, staff, left_out = _frame_with_attributes(log, options)
     if not len(frame):
         raise ConfigError(f"{source}: the log has no events")
     if as_of is not None:
@@ -159,7 +159,7 @@ def load(log: Any, options: ImportOptions | None = None, *,
     per_case = (frame.group_by(L.CASE_ID, maintain_order=True)
                 .agg([pl.col(c).drop_nulls().first() for c in attrs]))
     inst = I.activity_instances(frame.drop(attrs), timezone=tz, source=source,
-                                has_staff_ids=staff)
+                                has_staff_ids=staff, dates_left_out=left_out)
     f = inst.frame
     agg = f.group_by(I.CASE).agg(pl.col(I.START).min().alias(START),
                                  pl.col(I.END).max().alias(LAST))
@@ -205,31 +205,30 @@ def load(log: Any, options: ImportOptions | None = None, *,
                   notes=notes + inst.notes())
 
 
-def _frame_with_attributes(log: Any, options: ImportOptions | None
-                           ) -> tuple[pl.DataFrame, str, bool]:
+def _frame_with_attributes(log: Any, options: ImportOptions | None) -> I.Loaded:
     """:func:`ist_analyse.analysis.instances.load` plus the ``case_*`` attribute columns
     (a canonical Parquet file is read directly, anything else through the importer once)."""
     if isinstance(log, str | Path) and Path(log).is_file():
         found = I._canonical_parquet(Path(log), options)
         if found is not None:
-            frame, source, staff = found
+            frame, source, staff, left_out = found
             names = list(pl.read_parquet_schema(Path(log)))
             attrs = [c for c in names if c.startswith(L.CASE_PREFIX) and c != L.CASE_ID]
             if attrs:
                 extra = pl.read_parquet(Path(log), columns=attrs)
                 frame = pl.concat([frame, extra.with_columns(pl.all().cast(pl.String))],
                                   how="horizontal")
-            return frame, source, staff
+            return I.Loaded(frame, source, staff, left_out)
     from ist_analyse.inspection import as_import_result
 
     res = as_import_result(log, options)
-    frame, source, staff = I.load(res, options)
+    frame, source, staff, left_out = I.load(res, options)
     df = res.log
     attrs = [c for c in df.columns if c.startswith(L.CASE_PREFIX) and c != L.CASE_ID]
     if attrs:
         extra = pl.from_pandas(df[attrs].astype("string").reset_index(drop=True))
         frame = pl.concat([frame, extra], how="horizontal")
-    return frame, source, staff
+    return I.Loaded(frame, source, staff, left_out)
 
 
 def _subset(loaded: Loaded, mask: np.ndarray | pl.Series, label: str, start: pd.Timestamp,

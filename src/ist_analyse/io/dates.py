@@ -228,3 +228,50 @@ def _localize(naive: pd.Series, timezone: str) -> tuple[pd.Series, int, int]:
         strict = strict.copy()
         strict.loc[odd] = lenient
     return strict.dt.tz_convert("UTC").astype(TIMESTAMP_DTYPE), ambiguous_n, nonexistent_n
+
+
+#: A case system's timestamps lie in these years; outside them a date is a placeholder
+#: (0001-01-01, 9999-12-31, Excel's 1899-12-30) or a typing error. The window is also what
+#: keeps every later step safe: pandas, pm4py and matplotlib hold times as nanoseconds,
+#: which end in 1677 and 2262, and durations as nanoseconds, which end after 292 years.
+PLAUSIBLE_YEARS = (1900, 2100)
+#: Electronic case files in German authorities start in the 1990s: an earlier date is a
+#: typing error or a placeholder (01.01.1970, 01.01.1900) when most of the log is later. A
+#: log whose bulk is older (the ProM example log lies in January 1970) keeps its dates.
+MODERN = pd.Timestamp("1990-01-01", tz="UTC")
+#: events after the export plus this grace (clocks, time zones) cannot have happened yet
+FUTURE_GRACE = pd.Timedelta(days=1)
+
+
+def implausible_dates(values: pd.Series, export_time: pd.Timestamp | None = None
+                      ) -> pd.Series:
+    """Why each timestamp cannot be a real event time, or missing where it can.
+
+    The rule, in this order:
+
+    1. outside the years :data:`PLAUSIBLE_YEARS` (1900-2100): always implausible;
+    2. after ``export_time`` (default: now) plus :data:`FUTURE_GRACE`;
+    3. before :data:`MODERN` (1990) while the median of the other events is later.
+
+    Args:
+        values: UTC timestamps (``datetime64[us, UTC]``; extreme years allowed).
+        export_time: when the log was exported; ``None`` is the current time.
+
+    Returns:
+        text per value: ``"before 1900"``, ``"after 2100"``, ``"after the export date"``,
+        ``"before 1990"`` or missing.
+    """
+    export_time = export_time if export_time is not None else pd.Timestamp.now(tz="UTC")
+    first, last = PLAUSIBLE_YEARS
+    too_early = values < pd.Timestamp(f"{first}-01-01", tz="UTC")
+    too_late = values >= pd.Timestamp(f"{last + 1}-01-01", tz="UTC")
+    future = ~too_late & (values > export_time + FUTURE_GRACE)
+    reasons = pd.Series(pd.NA, index=values.index, dtype="string")
+    reasons = reasons.mask(too_early.to_numpy(), f"before {first}")
+    reasons = reasons.mask(too_late.to_numpy(), f"after {last}")
+    reasons = reasons.mask(future.to_numpy(), "after the export date")
+    rest = values[reasons.isna().to_numpy() & values.notna().to_numpy()]
+    if len(rest) and rest.median() >= MODERN:
+        old = (values < MODERN).to_numpy() & reasons.isna().to_numpy()
+        reasons = reasons.mask(old, f"before {MODERN.year}")
+    return reasons

@@ -41,7 +41,7 @@ import pandas as pd
 from ist_analyse import log as L
 from ist_analyse.config import ImportOptions, normalize_date_format
 from ist_analyse.errors import ErrorCode, InputError, PrivacyError, SchemaError
-from ist_analyse.io.dates import ParsedTimes, parse_timestamps
+from ist_analyse.io.dates import ParsedTimes, implausible_dates, parse_timestamps
 from ist_analyse.io.formats import _head, detect_format, import_report_of
 from ist_analyse.io.mapping import resolve_columns, slug
 from ist_analyse.io.raw import DroppedRow, RawTable
@@ -102,6 +102,9 @@ class ImportReport:
     row_label: str = "row"
     #: :func:`ist_analyse.privacy.key_check` of the key the pseudonyms were made with
     key_check: str | None = None
+    #: events left out because their date cannot be real (see :func:`leave_out_implausible`)
+    implausible_dates: int = 0
+    implausible_date_examples: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -387,10 +390,14 @@ def build_log(raw: RawTable, options: ImportOptions) -> ImportResult:
     df[L.SOURCE_ROW] = pd.array(source_row, dtype="Int64")
     if bad.any():
         df = df.loc[~bad]
+    df = leave_out_implausible(df, frame, mapping.roles, options, report)
     df = df.reset_index(drop=True)
     if len(df) == 0:
-        raise InputError("no readable events left after skipping bad rows",
-                         file=raw.source_file, code=ErrorCode.NO_ROWS)
+        raise InputError("no readable events left after skipping bad rows"
+                         if not report.implausible_dates else
+                         f"no events left: all {report.implausible_dates} readable events have "
+                         "implausible dates", file=raw.source_file, code=ErrorCode.NO_ROWS,
+                         hint=_examples_hint(report))
     report.dropped_rows = len(dropped)
     report.dropped_row_examples = [
         {raw.row_label: d.row, "column": d.column, "reason": d.reason}
@@ -452,6 +459,47 @@ def _group_rare(df: pd.DataFrame, options: ImportOptions, report: ImportReport,
     changed = grouped != {c: n for c, n in report.rare_labels.items() if c in grouped}
     report.rare_labels = grouped
     return changed
+
+
+def leave_out_implausible(df: pd.DataFrame, frame: pd.DataFrame, roles: dict[str, str],
+                           options: ImportOptions, report: ImportReport) -> pd.DataFrame:
+    """Leave out events whose date cannot be real, and count them with examples.
+
+    One event dated 1948 or 9999 in an export of 2024 would set the period of every summary,
+    stretch every chart over decades and give its case a duration of 76 years; 0001-01-01
+    and 9999-12-31 do not even fit the nanosecond times of pandas and pm4py. Such a date is
+    not an unreadable value (that is an error naming its line): the row is left out of the
+    log, and ``inspect`` and every analysis say how many and where.
+    """
+    export = pd.Timestamp(options.export_time) if options.export_time is not None else None
+    if export is not None and export.tzinfo is None:
+        export = export.tz_localize(options.timezone)
+    reasons = {role: implausible_dates(df[role], export)
+               for role in (L.TIMESTAMP, L.START_TIME) if role in df.columns}
+    odd = np.logical_or.reduce([r.notna().to_numpy() for r in reasons.values()])
+    if not odd.any():
+        return df
+    report.implausible_dates = int(odd.sum())
+    rows = (df[L.SOURCE_ROW].to_numpy() if L.SOURCE_ROW in df.columns
+            else np.arange(1, len(df) + 1))
+    for i in np.flatnonzero(odd)[:MAX_EXAMPLES]:
+        role = next(r for r, why in reasons.items() if pd.notna(why.iloc[i]))
+        report.implausible_date_examples.append({
+            report.row_label: int(rows[i]), "column": roles[role],
+            "value": str(frame.loc[df.index[i], roles[role]]),
+            "reason": str(reasons[role].iloc[i])})
+    report.notes.append(f"{report.implausible_dates} events with implausible dates left out "
+                        "(see the data-quality findings)")
+    return df.loc[~odd]
+
+
+def _examples_hint(report: ImportReport) -> str | None:
+    """The first implausible dates with their lines, for a message."""
+    if not report.implausible_dates:
+        return None
+    label = report.row_label
+    return "; ".join(f"{label} {e[label]}: {e['value']!r} ({e['reason']})"
+                     for e in report.implausible_date_examples[:3])
 
 
 def _text(col: pd.Series) -> pd.Series:

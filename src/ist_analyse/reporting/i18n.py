@@ -503,9 +503,10 @@ FINDINGS: dict[str, dict[str, str]] = {
         "SINGLE_EVENT_CASES": "{count} Vorgänge bestehen aus nur einem Ereignis.",
         "OUT_OF_ORDER": "{count} Vorgänge listen Ereignisse nicht in zeitlicher Reihenfolge; "
                         "sie wurden nach Zeit sortiert.",
-        "FUTURE_TIMESTAMPS": "{count} Ereignisse liegen in der Zukunft.",
-        "EARLY_TIMESTAMPS": "{count} Ereignisse sind vor 1990 datiert (Tippfehler oder "
-                            "Platzhalter?).",
+        "IMPLAUSIBLE_DATES": "{count} Ereignisse mit unplausiblem Datum (vor 1900 oder nach "
+                             "2100, nach dem Exportzeitpunkt, oder vor 1990 in einem jüngeren "
+                             "Protokoll: Tippfehler oder Platzhalter) wurden ausgelassen; sie "
+                             "zählen weder für den Zeitraum noch für Kennzahlen und Grafiken.",
         "IDENTICAL_TIMESTAMPS": "{count} Ereignisse haben dieselbe Zeit wie das vorige Ereignis "
                                 "des Vorgangs: ihre Reihenfolge ist unbekannt.",
         "START_AFTER_END": "{count} Tätigkeiten beginnen nach ihrem Ende.",
@@ -529,9 +530,10 @@ FINDINGS: dict[str, dict[str, str]] = {
         "SINGLE_EVENT_CASES": "{count} cases consist of a single event.",
         "OUT_OF_ORDER": "{count} cases list events out of time order; they were sorted by "
                         "time.",
-        "FUTURE_TIMESTAMPS": "{count} events lie in the future.",
-        "EARLY_TIMESTAMPS": "{count} events are dated before 1990 (typing error or "
-                            "placeholder?).",
+        "IMPLAUSIBLE_DATES": "{count} events with an implausible date (before 1900 or after "
+                             "2100, after the export, or before 1990 in a younger log: typing "
+                             "errors or placeholders) were left out; they count neither for "
+                             "the period nor for figures and charts.",
         "IDENTICAL_TIMESTAMPS": "{count} events share their time with the previous event of "
                                 "the case: their order is not known.",
         "START_AFTER_END": "{count} activities start after they end.",
@@ -562,6 +564,10 @@ NOTES: dict[str, dict[str, str]] = {
         NoteCode.LIFECYCLE_LEFT_OUT: "Ereignisse, die keinen erledigten Arbeitsschritt melden "
                                      "(z. B. Beginn oder Planung eines Schritts), wurden nicht "
                                      "als Schritte gezählt: {counts:counts}.",
+        NoteCode.DATES_LEFT_OUT: "{count:int} Ereignisse mit unplausiblem Datum (vor 1900 oder "
+                                 "nach 2100, nach dem Export, oder vor 1990 in einem jüngeren "
+                                 "Protokoll) wurden ausgelassen: Zeitraum, Kennzahlen und "
+                                 "Grafiken beruhen auf den übrigen (siehe Datengrundlage)",
         NoteCode.START_AFTER_END: "{count:int} Arbeitsschritte beginnen laut Daten nach ihrem "
                                   "Ende; ihre Startzeit wurde nicht verwendet.",
         NoteCode.NO_START_TIMES: "Die Daten enthalten keine Startzeiten: Die Wartezeit wird vom "
@@ -680,6 +686,10 @@ NOTES: dict[str, dict[str, str]] = {
     "en": {
         NoteCode.LIFECYCLE_LEFT_OUT: "lifecycle events that are not completed activity "
                                      "instances were left out ({counts:counts})",
+        NoteCode.DATES_LEFT_OUT: "{count:int} events with implausible dates (before 1900 or "
+                                 "after 2100, after the export, or before 1990 in a younger "
+                                 "log) were left out: the period, figures and charts rest on "
+                                 "the others (see the data basis)",
         NoteCode.START_AFTER_END: "{count:int} activity instances start after they end; their "
                                   "start time was ignored",
         NoteCode.NO_START_TIMES: "the log has no start times: waiting is measured from one "
