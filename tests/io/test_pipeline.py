@@ -272,7 +272,7 @@ def test_parquet_claiming_pseudonyms_is_pseudonymised(tmp_path):
         assert sorted(res.log["case_id"]) == expected, check
         assert res.log["resource"].dropna().str.startswith("M-").all()
         assert res.report.pseudonymized == ["case_id", "resource"]
-        frame, _, _ = load(path, opts)
+        frame, _, _, _ = load(path, opts)
         assert sorted(frame["case_id"].to_list()) == expected
 
 
@@ -291,7 +291,7 @@ def test_parquet_pseudonyms_kept_only_with_the_same_key(tmp_path):
     same = read_log(tmp_path / "p.parquet", opts)
     assert same.log["case_id"].tolist() == protected.log["case_id"].tolist()
     assert same.log["resource"].tolist() == protected.log["resource"].tolist()
-    fast, _, _ = load(tmp_path / "p.parquet", opts)
+    fast, _, _, _ = load(tmp_path / "p.parquet", opts)
     assert fast["case_id"].to_list() == protected.log["case_id"].tolist()
     other = read_log(tmp_path / "p.parquet", ImportOptions(key_file=tmp_path / "k2"))
     assert not set(other.log["case_id"]) & set(protected.log["case_id"])
