@@ -451,6 +451,8 @@ def test_role_col_with_staff_ids_is_refused(tmp_path, monkeypatch):
     res = run("bottlenecks", str(src), "--role-col", "Bearbeiter", "--json")
     assert res.returncode == 2 and res.stdout == ""
     assert "Bearbeiter" in res.stderr and "Traceback" not in res.stderr
+
+
 @pytest.mark.parametrize("suffix", ["csv", "xes"])
 def test_implausible_dates_never_crash_a_command(tmp_path, suffix):
     """One event each in 1948, 0001-01-01+14:00, 9999-12-31-12:00 and a naive 9999-12-31:
