@@ -211,11 +211,13 @@ def test_weekly_arrivals_completions_wip():
     # without end activities the open case counts as completed at its last step
     res2 = bottlenecks(log, k_min=1)
     assert res2.weekly.set_index("week").loc["2025-03-03", "completions"] == 1
-    # suppression: fewer than 5 cases in a cell
+    # suppression: 1 case open in the second week. Blanking that cell alone would not do
+    # (6 arrivals - 5 completions = 1 open), so the week goes whole; and the first week with
+    # it, since a single blank week follows from the published totals (issue 14)
     res3 = bottlenecks(log, k_min=5, end_activities=["Bescheid"])
     w3 = res3.weekly.set_index("week")
-    assert w3.loc["2025-03-03", "arrivals"] == 6 and w3.loc["2025-03-10", "completions"] == 5
-    assert pd.isna(w3.loc["2025-03-10", "wip"]) and w3.loc["2025-03-10", "suppressed"]
+    assert w3["suppressed"].all()
+    assert w3[["arrivals", "completions", "wip"]].isna().all().all()
 
 
 def test_workload_per_role_never_per_person():

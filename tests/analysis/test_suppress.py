@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from ist_analyse.analysis.calendar import check_land, office_days, public_holidays
 from ist_analyse.errors import ConfigError
-from ist_analyse.privacy.suppress import check_k_min, suppress_cells, suppress_rows
+from ist_analyse.privacy.suppress import check_k_min, suppress_rows
 
 
 def test_rows_below_k_are_blanked_and_flagged():
@@ -31,11 +31,12 @@ def test_secondary_suppression_when_a_total_is_shown():
     assert out2["suppressed"].tolist() == [False, True, True]  # already two: nothing more
 
 
-def test_cells_and_chaining():
+def test_rows_and_chaining():
+    """A row is blanked whole (no single cell of it): its cells are tied by differences."""
     t = pd.DataFrame({"arrivals": [0, 3, 12], "done": [6, 6, 1]})
-    out = suppress_cells(t, columns=["arrivals", "done"], k_min=5)
-    assert out["arrivals"].tolist()[0] == 0 and pd.isna(out["arrivals"][1])
-    assert pd.isna(out["done"][2]) and out["suppressed"].tolist() == [False, True, True]
+    out = suppress_rows(t, count=["arrivals", "done"], columns=["arrivals", "done"], k_min=5)
+    assert out["arrivals"].tolist()[0] == 0 and out["suppressed"].tolist() == [False, True, True]
+    assert out.loc[1:, ["arrivals", "done"]].isna().all().all()
     again = suppress_rows(out, count="done", columns=["done"], k_min=7)
     assert again["suppressed"].tolist() == [True, True, True]
 

@@ -35,7 +35,6 @@ from ist_analyse.privacy.suppress import (
     FLAG,
     K_MIN_DEFAULT,
     check_k_min,
-    suppress_cells,
     suppress_rows,
 )
 
@@ -311,7 +310,12 @@ def weekly_flow(inst: I.Instances, end_activities: Sequence[str],
     df["week"] = df["week"].astype(str)
     for col in ("arrivals", "completions", "wip"):
         df[col] = df[col].astype("int64")
-    df = suppress_cells(df[cols], columns=["arrivals", "completions", "wip"], k_min=k_min)
+    # a week is blanked whole, never one cell of it: open cases now minus open cases last week
+    # is arrivals minus completions, and the columns add up to published totals, so a single
+    # blank cell could be worked out (complementary suppression: a second week goes with it)
+    df = suppress_rows(df[cols], count=["arrivals", "completions", "wip"],
+                       columns=["arrivals", "completions", "wip"], k_min=k_min,
+                       total_shown=True, order="arrivals")
     return df, completion
 
 

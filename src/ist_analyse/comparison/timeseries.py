@@ -22,7 +22,7 @@ import pandas as pd
 import polars as pl
 
 from ist_analyse.comparison import periods as P
-from ist_analyse.privacy.suppress import suppress_cells
+from ist_analyse.privacy.suppress import suppress_rows
 
 HAC_LAGS = 4
 SERIES = ("arrivals", "completions", "median_duration_days")
@@ -77,7 +77,10 @@ def weekly_rows(groups: list[tuple[str, pl.DataFrame]], tz: str, *, k_min: int,
     small = (df["completions"] >= 1) & (df["completions"] < k_min)
     df["median_duration_days"] = df["median_duration_days"].astype(float)
     df.loc[small, "median_duration_days"] = np.nan
-    df = suppress_cells(df, columns=["arrivals", "completions", "wip"], k_min=k_min)
+    # whole weeks, with a complementary one (see analysis.performance.weekly_flow)
+    df = suppress_rows(df, count=["arrivals", "completions", "wip"],
+                       columns=["arrivals", "completions", "wip", "median_duration_days"],
+                       k_min=k_min, total_shown=True, order="arrivals")
     df["week"] = df["week"].astype(str)
     out = []
     for r in df.to_dict(orient="records"):

@@ -25,7 +25,7 @@ from ist_analyse.config import K_MIN_DEFAULT
 from ist_analyse.errors import ConfigError
 
 __all__ = ["FLAG", "K_MIN_DEFAULT", "MARK", "RARE_LABEL", "check_k_min", "group_rare_labels",
-           "is_small", "suppress_cells", "suppress_rows"]
+           "is_small", "suppress_rows"]
 #: how a suppressed figure is shown in tables and maps
 MARK = "·"
 #: the flag column every suppressed table carries
@@ -87,23 +87,6 @@ def suppress_rows(table: pd.DataFrame, *, count: str | Sequence[str], columns: S
         out[col] = _nullable(out[col])
         out.loc[small, col] = None
     out[FLAG] = small | _flag(table)
-    return out
-
-
-def suppress_cells(table: pd.DataFrame, *, columns: Sequence[str], k_min: int) -> pd.DataFrame:
-    """Blank each count cell between 1 and ``k_min - 1`` on its own (e.g. arrivals per week).
-
-    The row's ``suppressed`` flag is set when any of its cells was blanked.
-    """
-    k_min = check_k_min(k_min)
-    out = table.copy()
-    flag = np.zeros(len(out), dtype=bool)
-    for col in columns:
-        small = is_small(out[col], k_min)
-        out[col] = _nullable(out[col])
-        out.loc[small, col] = None
-        flag |= small
-    out[FLAG] = flag | _flag(table)
     return out
 
 
