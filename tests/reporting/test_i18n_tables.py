@@ -229,3 +229,23 @@ def test_the_comparisons_warnings_in_both_languages():
     by = Note(NoteCode.GROUPS_COMPARED, "kanal ≠ online → kanal = online",
               before="kanal ≠ online", after="kanal = online")
     assert de.note(by) == "kanal ≠ online → kanal = online"
+
+
+@pytest.mark.parametrize(("days", "unit"), [
+    ([0.0, 10 / 1440, 40 / 1440, 0.0], "minutes"),   # zeros do not pull the unit down
+    ([3 / 24, 20 / 24, 1.5], "hours"),
+    ([2.0, 14.0, 0.5], "days"),
+    ([], "days"), ([None, float("nan")], "days"),
+])
+def test_duration_unit_follows_the_typical_value(days, unit):
+    from ist_analyse.reporting.i18n import duration_unit
+
+    assert duration_unit(days)[0] == unit
+
+
+def test_duration_text_in_both_languages():
+    de, en = Texts("de"), Texts("en")
+    assert de.duration(45 / 1440) == "45 Minuten"
+    assert en.duration(5.5 / 24) == "5.5 hours"
+    assert de.duration(12.0) == "12 Tage"
+    assert de.duration(3.0, "hours") == "72 Stunden"

@@ -39,6 +39,7 @@ from ist_analyse.reporting.html import render_html
 from ist_analyse.reporting.i18n import (
     Texts,
     check_lang,
+    duration_unit,
     kpi_label,
     readable_unit,
     scaled,
@@ -317,14 +318,16 @@ def _summary(texts: Texts, ins: Any, res: ImportResult, bott: Any, rule_res: Any
                        share=t.pct(ins.open_cases / ins.cases)))
     durations = _case_durations(res, closed)
     if len(durations) >= k_min:
-        facts.append(t("sum.duration", median=t.num(np.median(durations), 0),
-                       p90=t.num(np.quantile(durations, 0.9), 0)))
+        unit, _ = duration_unit(durations)
+        facts.append(t("sum.duration", median=t.duration(np.median(durations), unit),
+                       p90=t.duration(np.quantile(durations, 0.9), unit)))
     trans = bott.transitions
     shown = trans[trans["total_wait_days"].notna()]
     if len(shown):
         top = shown.iloc[0]
         facts.append(t("sum.bottleneck", a=_name(top["from"]), b=_name(top["to"]),
-                       median=t.num(top["median_wait_days"], 1), share=t.pct(top["share"], 0)))
+                       median=t.duration(top["median_wait_days"]),
+                       share=t.pct(top["share"], 0)))
     acts = bott.activities
     rw = acts[acts["rework_share"].notna() & (acts["rework_cases"].fillna(0) > 0)]
     if len(rw):
@@ -504,20 +507,27 @@ def _map_section(texts: Texts, pmap: Any, svg: bytes | None) -> dict[str, Any]:
 
         w = words(t.lang)
         shown = pmap.edges[pmap.edges["shown"]]
-        table = {"caption": caption, "note": t("map.no_graphviz"), "rows": [
+        unit, f = duration_unit(shown["median_wait_days"])
+        table = {"caption": caption, "note": t("map.no_graphviz"), "unit": t(f"unit.{unit}"),
+                 "rows": [
             {"from": w["start"] if pd.isna(e["from"]) else e["from"],
              "to": w["end"] if pd.isna(e["to"]) else e["to"], "cases": t.int(e["cases"]),
-             "median": t.num(e["median_wait_days"]), "p90": t.num(e["p90_wait_days"])}
+             "median": t.num(scaled(e["median_wait_days"], f)),
+             "p90": t.num(scaled(e["p90_wait_days"], f))}
             for e in shown.to_dict("records")]}
     variants = []
-    for v in pmap.to_dict()["variants"][:8]:
+    listed = pmap.to_dict()["variants"][:8]
+    v_unit, v_f = duration_unit([v.get("median_duration_days") for v in listed])
+    for v in listed:
         acts = v.get("activities")
         variants.append({
             "rank": v.get("rank") if v.get("rank") is not None else "",
             "path": " → ".join(acts) if acts else t("map.other"),
             "cases": t.int(v.get("cases")), "share": t.pct(v.get("share")),
-            "duration": t.num(v.get("median_duration_days"), 0)})
+            "duration": t.num(scaled(v.get("median_duration_days"), v_f),
+                              0 if v_unit != "hours" else 1)})
     return {"chart": chart, "table": table, "variants": variants,
+            "variants_unit": t(f"unit.{v_unit}"),
             "wide": _is_wide(svg) if svg is not None else False}
 
 
@@ -531,10 +541,12 @@ def _is_wide(svg: bytes) -> bool:
 def _bottleneck_section(texts: Texts, bott: Any, change: dt.date | None) -> dict[str, Any]:
     t = texts
     trans = bott.transitions
+    top = trans.head(TOP_TRANSITIONS)
+    unit, f = duration_unit(top["median_wait_days"])
     rows = [{"from": _name(r["from"]), "to": "Ende" if pd.isna(r["to"]) else r["to"],
-             "cases": t.int(r["cases"]), "median": t.num(r["median_wait_days"]),
-             "p90": t.num(r["p90_wait_days"]), "share": t.pct(r["share"])}
-            for r in trans.head(TOP_TRANSITIONS).to_dict("records")]
+             "cases": t.int(r["cases"]), "median": t.num(scaled(r["median_wait_days"], f)),
+             "p90": t.num(scaled(r["p90_wait_days"], f)), "share": t.pct(r["share"])}
+            for r in top.to_dict("records")]
     table = trans[["from", "to", "cases", "occurrences", "median_wait_days", "p90_wait_days",
                    "mean_wait_days", "total_wait_days", "share", FLAG]]
     acts = bott.activities
@@ -544,6 +556,7 @@ def _bottleneck_section(texts: Texts, bott: Any, change: dt.date | None) -> dict
                "share": t.pct(r["rework_share"])} for r in rw.to_dict("records")]
     return {
         "rows": rows,
+        "unit": t(f"unit.{unit}"),
         "chart": C.waiting_bars(trans, t, TOP_TRANSITIONS),
         "weekly": C.weekly_series(bott.weekly, t, change),
         "rework": rework,

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from ist_analyse.printable import visible
-from ist_analyse.reporting.i18n import Texts
+from ist_analyse.reporting.i18n import Texts, duration_unit
 from ist_analyse.reporting.tables import data_uri
 
 #: Okabe & Ito (2008), "Color Universal Design"
@@ -96,8 +96,10 @@ def waiting_bars(transitions: pd.DataFrame, texts: Texts, top: int = 12) -> Char
     if df.empty:
         return None
     labels = [_label(a, b) for a, b in zip(df["from"], df["to"], strict=True)]
-    med = df["median_wait_days"].astype(float).to_numpy()
-    p90 = df["p90_wait_days"].astype(float).to_numpy()
+    unit, factor = duration_unit(df["median_wait_days"])
+    word = texts(f"unit.{unit}")
+    med = df["median_wait_days"].astype(float).to_numpy() * factor
+    p90 = df["p90_wait_days"].astype(float).to_numpy() * factor
     n = len(df)
     fig, (ax,) = _figure(0.42 * n + 0.9)
     y = list(range(n))[::-1]
@@ -111,12 +113,12 @@ def waiting_bars(transitions: pd.DataFrame, texts: Texts, top: int = 12) -> Char
         ax.text(m, yi, " " + texts.num(m, 1), va="center", ha="left", fontsize=FONT_SIZE - 1)
     # activity names are text, not TeX: 'Gebühr $\\alpha$' must not be parsed as mathtext
     ax.set_yticks(y, labels, fontsize=FONT_SIZE, parse_math=False)
-    ax.set_xlabel(texts("bn.xlabel"), fontsize=FONT_SIZE)
+    ax.set_xlabel(texts("bn.xlabel", unit=word), fontsize=FONT_SIZE)
     ax.xaxis.set_major_formatter(_num_formatter(texts))
     ax.grid(axis="y", visible=False)
     ax.legend(fontsize=FONT_SIZE, loc="lower right", frameon=True)
     alt = texts("bn.chart_alt", n=n, top=labels[0].replace("\n", " "),
-                value=texts.num(med[0], 1))
+                value=texts.num(med[0], 1), unit=word)
     return Chart(_svg(fig), alt, texts("bn.chart_title"))
 
 

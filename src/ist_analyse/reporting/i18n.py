@@ -44,10 +44,10 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "sum.intro": "Ausgewertet wurden {cases} Vorgänge mit {events} Ereignissen vom {start} "
                      "bis {end}.",
         "sum.open": "{open} Vorgänge ({share}) waren zum Exportzeitpunkt noch offen.",
-        "sum.duration": "Abgeschlossene Vorgänge dauerten im Median {median} Tage vom ersten "
-                        "bis zum letzten Schritt (90 % waren nach {p90} Tagen fertig).",
+        "sum.duration": "Abgeschlossene Vorgänge dauerten im Median {median} vom ersten "
+                        "bis zum letzten Schritt; 90 % dauerten höchstens {p90}.",
         "sum.bottleneck": "Die meiste Wartezeit entsteht zwischen „{a}“ und „{b}“: im Median "
-                          "{median} Tage, zusammen {share} aller Wartezeit.",
+                          "{median}, zusammen {share} aller Wartezeit.",
         "sum.rework": "Am häufigsten wiederholt wird „{activity}“: in {share} der Vorgänge "
                       "mit diesem Schritt.",
         "sum.fitness": "Die Vorgänge passen zu {fitness} zum Soll-Prozess (Token-Replay-"
@@ -107,7 +107,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
                    "die Zahlen an den Pfeilen sind Fälle und Wartezeiten.",
         "map.variants": "Häufigste Varianten",
         "map.variant": "Ablauf",
-        "map.median_duration": "Dauer (Median, Tage)",
+        "map.median_duration": "Dauer (Median, {unit})",
         "map.other": "übrige Varianten",
         "map.no_graphviz": "Graphviz ist auf diesem Rechner nicht installiert: statt der Karte "
                            "die Übergänge als Tabelle (Wartezeiten in Tagen).",
@@ -116,13 +116,13 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "bn.from": "von",
         "bn.to": "nach",
         "bn.cases": "Vorgänge",
-        "bn.median": "Median (Tage)",
-        "bn.p90": "90 % (Tage)",
+        "bn.median": "Median ({unit})",
+        "bn.p90": "90 % ({unit})",
         "bn.share": "Anteil an Wartezeit",
         "bn.chart_title": "Wartezeit vor dem nächsten Schritt (Median und 90 %-Wert)",
-        "bn.chart_alt": "Balkendiagramm: Median-Wartezeit in Tagen für die {n} Übergänge mit "
-                        "der meisten Wartezeit; am längsten: {top} mit {value} Tagen.",
-        "bn.xlabel": "Tage",
+        "bn.chart_alt": "Balkendiagramm: Median-Wartezeit in {unit} für die {n} Übergänge "
+                        "mit der meisten Wartezeit; am längsten: {top} mit {value} {unit}.",
+        "bn.xlabel": "{unit}",
         "bn.median_legend": "Median",
         "bn.p90_legend": "90 %-Wert",
         "bn.rework": "Wiederholte Schritte (Nacharbeit)",
@@ -276,10 +276,10 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "sec.methods": "Methods and limits",
         "sum.intro": "{cases} cases with {events} events from {start} to {end} were analysed.",
         "sum.open": "{open} cases ({share}) were still open at the export date.",
-        "sum.duration": "Completed cases took a median of {median} days from their first to "
-                        "their last step (90 % were done within {p90} days).",
-        "sum.bottleneck": "Most waiting happens between “{a}” and “{b}”: a median of {median} "
-                          "days, {share} of all waiting.",
+        "sum.duration": "Completed cases took a median of {median} from their first to "
+                        "their last step; 90 % took at most {p90}.",
+        "sum.bottleneck": "Most waiting happens between “{a}” and “{b}”: a median of {median}, "
+                          "{share} of all waiting.",
         "sum.rework": "The step repeated most often is “{activity}”: in {share} of the cases "
                       "with this step.",
         "sum.fitness": "The cases fit the target process to {fitness} (token-replay fitness; "
@@ -338,7 +338,7 @@ CATALOGUES: dict[str, dict[str, str]] = {
                    "figures on the arrows are cases and waiting times.",
         "map.variants": "Most frequent variants",
         "map.variant": "Path",
-        "map.median_duration": "Duration (median, days)",
+        "map.median_duration": "Duration (median, {unit})",
         "map.other": "other variants",
         "map.no_graphviz": "Graphviz is not installed on this computer: the transitions as a "
                            "table instead of the map (waiting times in days).",
@@ -347,13 +347,13 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "bn.from": "from",
         "bn.to": "to",
         "bn.cases": "Cases",
-        "bn.median": "Median (days)",
-        "bn.p90": "P90 (days)",
+        "bn.median": "Median ({unit})",
+        "bn.p90": "P90 ({unit})",
         "bn.share": "Share of waiting",
         "bn.chart_title": "Waiting before the next step (median and 90th percentile)",
-        "bn.chart_alt": "Bar chart: median waiting time in days for the {n} transitions with "
-                        "the most waiting; longest: {top} with {value} days.",
-        "bn.xlabel": "days",
+        "bn.chart_alt": "Bar chart: median waiting time in {unit} for the {n} transitions "
+                        "with the most waiting; longest: {top} with {value} {unit}.",
+        "bn.xlabel": "{unit}",
         "bn.median_legend": "median",
         "bn.p90_legend": "90th percentile",
         "bn.rework": "Repeated steps (rework)",
@@ -892,6 +892,15 @@ class Texts:
             return format_date(d, format="dd.MM.yyyy", locale=self.locale)
         return d.isoformat()
 
+    def duration(self, days: Any, unit: str | None = None, digits: int | None = None) -> str:
+        """A duration given in days, in ``unit`` (chosen by :func:`duration_unit` when
+        ``None``) with the unit word: ``45 Minuten``, ``5,5 Stunden``, ``12 Tage``."""
+        unit = unit or duration_unit([days])[0]
+        value = scaled(days, PER_DAY[unit])
+        if digits is None:
+            digits = 0 if unit == "minutes" or (not _missing(value) and abs(value) >= 10) else 1
+        return f"{self.num(value, digits)} {self(f'unit.{unit}')}"
+
     def yesno(self, value: Any) -> str:
         if value is None:
             return NOT_APPLICABLE
@@ -977,6 +986,28 @@ def kpi_label(texts: Texts, name: str) -> str:
 def unit_label(texts: Texts, unit: str | None) -> str:
     return (texts(f"unit.{unit}") if unit in ("days", "hours", "minutes", "share", "per_week")
             else (unit or ""))
+
+
+#: duration units: how many of each make a day (analyses compute durations in days)
+PER_DAY = {"minutes": 1440.0, "hours": 24.0, "days": 1.0}
+
+
+def duration_unit(days: Any) -> tuple[str, float]:
+    """One unit for all durations of one table, chart or sentence, and its factor from days.
+
+    Chosen by the typical size of the values (the median of those above zero, so a column of
+    zero waits does not pull a log of hours down to minutes): minutes below two hours, hours
+    below two days, days otherwise. "Median 0 Tage" for cases that last 40 minutes, or "0, 0,
+    0" on every tick of a chart, are what one fixed unit gives.
+    """
+    vals = pd.to_numeric(pd.Series(days, dtype=object).explode(), errors="coerce")
+    vals = vals[vals.notna() & (vals.abs() > 0) & vals.abs().lt(math.inf)].abs()
+    typical = float(vals.median()) if len(vals) else 2.0  # nothing to measure: days
+    if typical < 2 / 24:
+        return "minutes", PER_DAY["minutes"]
+    if typical < 2:
+        return "hours", PER_DAY["hours"]
+    return "days", PER_DAY["days"]
 
 
 def readable_unit(k: Mapping[str, Any]) -> tuple[str | None, float]:
